@@ -1,0 +1,68 @@
+import { timeoutManager } from '@tanstack/query-core';
+
+/**
+ * Small helpers for cancellable waits. Timers go through query-core's `timeoutManager`, so an application
+ * that installs its own timer provider (or fake timers in tests) governs the library's timers too.
+ */
+
+/** A controller aborted when any of `signals` aborts, with that signal's reason. `release` detaches it. */
+export function linkedController(...signals: (AbortSignal | undefined)[]): {
+  controller: AbortController;
+  release: () => void;
+} {
+  const controller = new AbortController();
+  const detach: (() => void)[] = [];
+  for (const signal of signals) {
+    if (!signal) continue;
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    const onAbort = () => controller.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    detach.push(() => signal.removeEventListener('abort', onAbort));
+  }
+  return {
+    controller,
+    release: () => {
+      for (const fn of detach) fn();
+    },
+  };
+}
+
+/** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
+export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal?.aborted) return reject(signal.reason);
+    const onAbort = () => {
+      timeoutManager.clearTimeout(timer);
+      reject(signal?.reason);
+    };
+    const timer = timeoutManager.setTimeout(() => {
+      signal?.removeEventListener('abort', onAbort);
+      resolve();
+    }, ms);
+    signal?.addEventListener('abort', onAbort, { once: true });
+  });
+}
+
+/**
+ * Settles like `promise`, or rejects with `onTimeout()` after `ms`. The operation itself is not stopped:
+ * this bounds how long the caller waits for something that may hang (an IndexedDB open blocked by another
+ * tab never settles on its own).
+ */
+export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const timer = timeoutManager.setTimeout(() => reject(onTimeout()), ms);
+    promise.then(
+      (value) => {
+        timeoutManager.clearTimeout(timer);
+        resolve(value);
+      },
+      (error: unknown) => {
+        timeoutManager.clearTimeout(timer);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,184 @@
+import { timeoutManager } from '@tanstack/query-core';
+import { linkedController } from './abortable';
+import { HttpError, InvalidResponseError, NetworkError, SessionNotFoundError, TimeoutError } from './errors';
+import { parseRetryAfter } from './retryPolicy';
+
+/**
+ * One HTTP exchange with the Knowledge Center: timeout, abort, size limit, envelope and error mapping.
+ * Retries are the caller's business (`sessionClient.ts`).
+ */
+
+export interface JsonRequest {
+  method: 'GET' | 'PUT' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  body?: unknown;
+  /** For Retrieve and Update: a 404 (or a 400 that says so) means this session is unknown. */
+  sessionId?: string;
+}
+
+export interface SendOptions {
+  fetch: typeof fetch;
+  timeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
+/** Session answers are a few hundred bytes; a megabyte is not a session answer, whatever sent it. */
+export const maxAnswerBytes = 1_048_576;
+
+/** Sends one request and returns the answer's payload, unwrapped from its envelope but not yet validated. */
+export async function sendJsonRequest(request: JsonRequest, options: SendOptions): Promise<unknown> {
+  const { controller, release } = linkedController(options.signal);
+  let timedOut = false;
+  // The timer covers the whole exchange, body included: a server that sends headers and then stalls
+  // is as unanswered as one that never connects.
+  const timer = timeoutManager.setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, options.timeoutMs);
+  try {
+    const init: RequestInit = { method: request.method, headers: request.headers, signal: controller.signal };
+    if (request.body !== undefined) {
+      init.body = JSON.stringify(request.body);
+      init.headers = { ...request.headers, 'content-type': 'application/json' };
+    }
+    let response: Response;
+    try {
+      response = await options.fetch(request.url, init);
+    } catch (cause) {
+      throw transportError(cause, timedOut, options);
+    }
+    let text: string;
+    try {
+      text = await readCapped(response, maxAnswerBytes);
+    } catch (cause) {
+      if (cause instanceof InvalidResponseError) throw cause;
+      throw transportError(cause, timedOut, options);
+    }
+    if (!response.ok) throw errorFromAnswer(response, text, request.sessionId);
+    return unwrapEnvelope(parseJson(text, response));
+  } finally {
+    timeoutManager.clearTimeout(timer);
+    release();
+  }
+}
+
+function transportError(cause: unknown, timedOut: boolean, options: SendOptions): unknown {
+  if (timedOut) return new TimeoutError(options.timeoutMs, { cause });
+  // The caller's own abort (or the manager's destroy) rejects with its reason, as fetch does.
+  if (options.signal?.aborted) return options.signal.reason;
+  const why = cause instanceof Error && cause.message ? `: ${cause.message}` : '';
+  return new NetworkError(`The Knowledge Center could not be reached${why}`, { cause });
+}
+
+/** Reads the body as text, refusing more than `limit` bytes without buffering them. */
+async function readCapped(response: Response, limit: number): Promise<string> {
+  const declared = Number(response.headers.get('content-length'));
+  if (declared > limit) throw oversized(limit);
+  if (!response.body) return response.text();
+  const reader = response.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => {});
+      throw oversized(limit);
+    }
+    chunks.push(value);
+  }
+  const bytes = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return new TextDecoder().decode(bytes);
+}
+
+function oversized(limit: number): InvalidResponseError {
+  return new InvalidResponseError(`The answer is larger than ${limit} bytes; a session answer never is`);
+}
+
+function parseJson(text: string, response: Response): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (cause) {
+    const type = response.headers.get('content-type') ?? 'no content type';
+    const start = text.trim().slice(0, 40);
+    throw new InvalidResponseError(
+      `The answer is not JSON (${response.status}, ${type}${start ? `, starts ${JSON.stringify(start)}` : ', empty'})`,
+      { cause },
+    );
+  }
+}
+
+/**
+ * Deployed servers disagree on the envelope: the documented `{"response": ...}`, 9.x's
+ * `{"status": ..., "data": ...}`, and bare payloads are all seen. Take `response`, else `data`, else the body.
+ */
+export function unwrapEnvelope(body: unknown): unknown {
+  if (isRecord(body)) {
+    if (isRecord(body.response)) return body.response;
+    if (isRecord(body.data)) return body.data;
+  }
+  return body;
+}
+
+/** The error answer as a typed error, with the server's code and description whatever their key names. */
+function errorFromAnswer(response: Response, text: string, sessionId: string | undefined): Error {
+  const said = readErrorBody(text);
+  const status = response.status;
+  if (
+    sessionId !== undefined &&
+    (status === 404 || (status === 400 && saysSessionNotFound(said.description)))
+  ) {
+    return new SessionNotFoundError(sessionId, status, { cause: said });
+  }
+  const details: ConstructorParameters<typeof HttpError>[0] = { status };
+  if (said.code !== undefined) details.serverCode = said.code;
+  if (said.description !== undefined) details.description = said.description;
+  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+  if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
+  return new HttpError(details);
+}
+
+export function saysSessionNotFound(description: string | undefined): boolean {
+  return description !== undefined && /session\s+not\s+found/i.test(description);
+}
+
+const codeKeys = ['code', 'errorCode', 'error_code', 'status'];
+const descriptionKeys = ['description', 'message', 'errorMessage', 'error_description', 'detail', 'error'];
+
+/**
+ * The key names of an error body are undocumented: `{code, description}` and `{status, message}` are both
+ * seen, at the top level or inside `response`/`error`. Looks at each place for the first usable value.
+ */
+export function readErrorBody(text: string): { code?: string; description?: string } {
+  let body: unknown;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    return {};
+  }
+  const places = isRecord(body) ? [body, body.response, body.error, body.data].filter(isRecord) : [];
+  const pick = (keys: string[]) => {
+    for (const place of places) {
+      for (const key of keys) {
+        const value = place[key];
+        if (typeof value === 'string' && value.trim() !== '') return value;
+        if (typeof value === 'number') return String(value);
+      }
+    }
+    return undefined;
+  };
+  const code = pick(codeKeys);
+  const description = pick(descriptionKeys);
+  return { ...(code !== undefined && { code }), ...(description !== undefined && { description }) };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,195 @@
+import { sleep } from './abortable';
+import { InvalidResponseError } from './errors';
+import {
+  type RetryOptions,
+  type RetryPolicy,
+  resolveRetryPolicy,
+  retryDelay,
+  shouldRetry,
+} from './retryPolicy';
+import { describeIssues, type SessionInfo, sessionInfoSchema } from './schemas';
+import { type JsonRequest, sendJsonRequest } from './sendRequest';
+import { apiUrl, checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl';
+
+/** Who is asking: sent as the `gkc_customerId` and `gkc_agentId` headers. */
+export interface Identity {
+  customerId?: string;
+  agentId?: string;
+}
+
+/** Genesys Web Engagement ids, sent in the JSON body of Create and Update. */
+export interface VisitData {
+  visitId?: string;
+  globalVisitId?: string;
+}
+
+export interface SessionClientOptions {
+  /** Root of the Knowledge Center REST API: absolute, or a path resolved against the page's origin. */
+  baseUrl: string | URL;
+  /** Knowledge Center 9.x tenant, sent as `tenantId=` on every call. */
+  tenantId?: string;
+  /**
+   * The transport.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch;
+  /**
+   * Per-attempt timeout.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /**
+   * Retry policy for network errors, timeouts, 408/425/429 and 5xx; `false` for one try.
+   * @default { attempts: 4, minDelayMs: 250, maxDelayMs: 10000 }
+   */
+  retry?: false | RetryOptions;
+}
+
+export interface CallOptions {
+  signal?: AbortSignal;
+  /** Overrides the client's retry policy for this call (the mutations retry through query-core instead). */
+  retry?: RetryPolicy;
+}
+
+/** A typed client for the three session calls of the Session Management API. */
+export interface SessionClient {
+  readonly server: ServerLocation;
+  /** `PUT /sessions/new`: a named session (identity and visit data) or an anonymous one. */
+  create(input?: Identity & VisitData, options?: CallOptions): Promise<SessionInfo>;
+  /** `GET /sessions/{id}`. Some servers answer an unknown id with a NEW session: compare the ids. */
+  retrieve(sessionId: string, identity?: Identity, options?: CallOptions): Promise<SessionInfo>;
+  /** `POST /sessions/{id}`: associates a customer (header) and visit data (body) with the session. */
+  update(sessionId: string, input: Identity & VisitData, options?: CallOptions): Promise<SessionInfo>;
+}
+
+export const defaultTimeoutMs = 10_000;
+
+/**
+ * Creates the client. Validates the options at once and throws a `TypeError` naming the bad one.
+ *
+ * @example
+ * const client = createSessionClient({ baseUrl: 'https://kc.example.com/gks-server/v1' });
+ * const { sessionId } = await client.create({ customerId: 'c-42', visitId: 'v-1' });
+ */
+export function createSessionClient(options: SessionClientOptions): SessionClient {
+  if (typeof options !== 'object' || options === null) throw new TypeError('options must be an object');
+  const server = resolveServer(options.baseUrl, options.tenantId);
+  const policy = resolveRetryPolicy(options.retry);
+  const timeoutMs = resolveTimeout(options.timeoutMs);
+  const fetchOption = options.fetch;
+  if (fetchOption !== undefined && typeof fetchOption !== 'function') {
+    throw new TypeError('fetch must be a function with the signature of globalThis.fetch');
+  }
+
+  async function call(request: JsonRequest, callOptions: CallOptions | undefined): Promise<SessionInfo> {
+    // Looked up per call, not at creation: an application may install a fetch wrapper after creating us.
+    const transport =
+      fetchOption ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+    const retry = callOptions?.retry ?? policy;
+    const signal = callOptions?.signal;
+    for (let failures = 0; ; ) {
+      try {
+        const payload = await sendJsonRequest(request, { fetch: transport, timeoutMs, signal });
+        return parseSessionInfo(payload);
+      } catch (error) {
+        failures += 1;
+        if (signal?.aborted || !shouldRetry(retry, failures, error)) throw error;
+        await sleep(retryDelay(retry, failures, error), signal);
+      }
+    }
+  }
+
+  return {
+    server,
+    async create(input = {}, callOptions) {
+      checkInput(input);
+      return call(
+        {
+          method: 'PUT',
+          url: apiUrl(server, '/sessions/new'),
+          headers: identityHeaders(input),
+          body: visitBody(input),
+        },
+        callOptions,
+      );
+    },
+    async retrieve(sessionId, identity = {}, callOptions) {
+      checkSessionId(sessionId);
+      checkInput(identity);
+      return call(
+        { method: 'GET', url: sessionUrl(server, sessionId), headers: identityHeaders(identity), sessionId },
+        callOptions,
+      );
+    },
+    async update(sessionId, input, callOptions) {
+      checkSessionId(sessionId);
+      checkInput(input);
+      return call(
+        {
+          method: 'POST',
+          url: sessionUrl(server, sessionId),
+          headers: identityHeaders(input),
+          body: visitBody(input),
+          sessionId,
+        },
+        callOptions,
+      );
+    },
+  };
+}
+
+export function resolveTimeout(timeoutMs: unknown): number {
+  if (timeoutMs === undefined) return defaultTimeoutMs;
+  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
+    throw new TypeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+  }
+  return timeoutMs;
+}
+
+/** The identity headers; header names are the documented `gkc_customerId` and `gkc_agentId`. */
+export function identityHeaders(identity: Identity): Record<string, string> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (identity.customerId !== undefined) headers.gkc_customerId = identity.customerId;
+  if (identity.agentId !== undefined) headers.gkc_agentId = identity.agentId;
+  return headers;
+}
+
+function visitBody(input: VisitData): VisitData {
+  const body: VisitData = {};
+  if (input.visitId !== undefined) body.visitId = input.visitId;
+  if (input.globalVisitId !== undefined) body.globalVisitId = input.globalVisitId;
+  return body;
+}
+
+/** `encodeURIComponent` escapes `/ ? # %` and spaces, so any id stays one path segment. */
+function sessionUrl(server: ServerLocation, sessionId: string): URL {
+  return apiUrl(server, `/sessions/${encodeURIComponent(sessionId)}`);
+}
+
+function checkSessionId(sessionId: unknown): asserts sessionId is string {
+  if (sessionId === undefined) throw new TypeError('sessionId is required');
+  checkId('sessionId', sessionId);
+  if (sessionId === '.' || sessionId === '..') {
+    throw new TypeError('sessionId must not be "." or "..": no encoding keeps it a single path segment');
+  }
+}
+
+/** Refuses, before anything is sent, the values that would corrupt a header or a body. */
+export function checkInput(input: unknown): asserts input is Identity & VisitData {
+  if (typeof input !== 'object' || input === null) throw new TypeError('the session data must be an object');
+  const { customerId, agentId, visitId, globalVisitId } = input as Record<string, unknown>;
+  checkHeaderId('customerId', customerId);
+  checkHeaderId('agentId', agentId);
+  checkId('visitId', visitId);
+  checkId('globalVisitId', globalVisitId);
+}
+
+function parseSessionInfo(payload: unknown): SessionInfo {
+  const result = sessionInfoSchema.safeParse(payload);
+  if (!result.success) {
+    throw new InvalidResponseError(`The session answer is invalid: ${describeIssues(result.error)}`, {
+      cause: result.error,
+    });
+  }
+  return result.data;
+}
