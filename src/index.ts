@@ -1,6 +1,20 @@
-// The session calls, for applications that manage the session themselves.
+// A deliberate list: what is exported here is the committed API; everything else is internal.
 
-export type { AnySessionError, SessionErrorCode } from './errors';
+// The session manager: one session per browser and server.
+export { createSessionManager } from './sessionManager';
+export type { SessionManager } from './sessionManager';
+export type { SessionManagerOptions } from './options';
+export type { SessionChange, SessionChangeReason, SessionSnapshot, SnapshotListener } from './sessionState';
+export type { StorageKind } from './sessionStore';
+export type { KeyValueStore } from './indexedDbStore';
+export type { LockManagerLike } from './sessionLock';
+
+// The session calls, for applications that manage the session themselves.
+export { createSessionClient } from './sessionClient';
+export type { CallOptions, Identity, SessionClient, SessionClientOptions, VisitData } from './sessionClient';
+export type { RetryOptions } from './retryPolicy';
+export type { SessionInfo } from './schemas';
+
 // Errors: one class per code, and realm-safe guards.
 export {
   DestroyedError,
@@ -14,7 +28,4 @@ export {
   StorageError,
   TimeoutError,
 } from './errors';
-export type { RetryOptions } from './retryPolicy';
-export type { SessionInfo } from './schemas';
-export type { CallOptions, Identity, SessionClient, SessionClientOptions, VisitData } from './sessionClient';
-export { createSessionClient } from './sessionClient';
+export type { AnySessionError, SessionErrorCode } from './errors';

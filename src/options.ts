@@ -1,0 +1,151 @@
+import type { KeyValueStore } from './indexedDbStore';
+import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retryPolicy';
+import { checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl';
+import { resolveTimeout } from './sessionClient';
+import type { LockManagerLike } from './sessionLock';
+
+export interface SessionManagerOptions {
+  /** Root of the Knowledge Center REST API, e.g. `https://kc.example.com/gks-server/v1`; absolute, or a path. */
+  baseUrl: string | URL;
+  /** Knowledge Center 9.x tenant, sent as `tenantId=` on every call. */
+  tenantId?: string;
+  /** A recognised customer, sent as `gkc_customerId`. A stored session of another customer is never reused. */
+  customerId?: string;
+  /** An agent, sent as `gkc_agentId`. */
+  agentId?: string;
+  /** Genesys Web Engagement visit id. */
+  visitId?: string;
+  /** Genesys Web Engagement global visit id. */
+  globalVisitId?: string;
+  /**
+   * Where the session record lives: IndexedDB (falling back to memory when it cannot be used), memory
+   * (shared by the managers of the page), or a store with idb-keyval's `get`/`set`/`del` shape.
+   * @default 'indexeddb'
+   */
+  storage?: 'indexeddb' | 'memory' | KeyValueStore;
+  /**
+   * Check a stored session with the server (Retrieve) in the background at start. `ready()` does not wait.
+   * @default true
+   */
+  revalidate?: boolean;
+  /**
+   * Retry policy of the session calls: network errors, timeouts, 408/425/429 and 5xx. `false` for one try.
+   * @default { attempts: 4, minDelayMs: 250, maxDelayMs: 10000 }
+   */
+  retry?: false | RetryOptions;
+  /**
+   * The transport.
+   * @default globalThis.fetch
+   */
+  fetch?: typeof fetch;
+  /**
+   * Per-attempt timeout of the session calls.
+   * @default 10000
+   */
+  timeoutMs?: number;
+  /**
+   * Bound on every storage operation; past it the manager goes on in memory.
+   * @default 3000
+   */
+  storageTimeoutMs?: number;
+  /**
+   * How long to wait for the cross-tab lock before going ahead without it (a frozen tab may hold it).
+   * @default 5000
+   */
+  lockTimeoutMs?: number;
+  /**
+   * The Web Locks API; null to serialise only the managers of this page.
+   * @default globalThis.navigator.locks, when there is one
+   */
+  locks?: LockManagerLike | null;
+  /**
+   * The BroadcastChannel constructor that carries changes to other tabs; null for none.
+   * @default globalThis.BroadcastChannel, when there is one
+   */
+  BroadcastChannel?: typeof BroadcastChannel | null;
+}
+
+export interface ResolvedOptions {
+  readonly server: ServerLocation;
+  /** One stored record, lock and channel per server: `baseUrl` and `tenantId` together. */
+  readonly key: string;
+  readonly customerId: string | undefined;
+  readonly agentId: string | undefined;
+  readonly visitId: string | undefined;
+  readonly globalVisitId: string | undefined;
+  readonly storage: 'indexeddb' | 'memory' | KeyValueStore;
+  readonly revalidate: boolean;
+  readonly retry: RetryPolicy;
+  readonly fetch: typeof fetch | undefined;
+  readonly timeoutMs: number;
+  readonly storageTimeoutMs: number;
+  readonly lockTimeoutMs: number;
+  readonly locks: LockManagerLike | null;
+  readonly BroadcastChannel: typeof BroadcastChannel | null;
+}
+
+export const defaults = Object.freeze({
+  storage: 'indexeddb',
+  revalidate: true,
+  storageTimeoutMs: 3000,
+  lockTimeoutMs: 5000,
+} as const);
+
+/** Resolves and validates the options; throws a `TypeError` naming the bad option. */
+export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
+  if (typeof options !== 'object' || options === null) {
+    throw new TypeError('createSessionManager needs an options object with at least baseUrl');
+  }
+  const server = resolveServer(options.baseUrl, options.tenantId);
+  checkHeaderId('customerId', options.customerId);
+  checkHeaderId('agentId', options.agentId);
+  checkId('visitId', options.visitId);
+  checkId('globalVisitId', options.globalVisitId);
+  const storage = options.storage ?? defaults.storage;
+  if (storage !== 'indexeddb' && storage !== 'memory' && !isStore(storage)) {
+    throw new TypeError("storage must be 'indexeddb', 'memory' or an object with get, set and del functions");
+  }
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
+    throw new TypeError('fetch must be a function with the signature of globalThis.fetch');
+  }
+  const environment = globalThis as { navigator?: { locks?: LockManagerLike } };
+  return Object.freeze({
+    server,
+    key: `${server.baseUrl}|${server.tenantId ?? ''}`,
+    customerId: options.customerId,
+    agentId: options.agentId,
+    visitId: options.visitId,
+    globalVisitId: options.globalVisitId,
+    storage,
+    revalidate: options.revalidate ?? defaults.revalidate,
+    retry: resolveRetryPolicy(options.retry),
+    fetch: options.fetch,
+    timeoutMs: resolveTimeout(options.timeoutMs),
+    storageTimeoutMs: positive('storageTimeoutMs', options.storageTimeoutMs, defaults.storageTimeoutMs),
+    lockTimeoutMs: positive('lockTimeoutMs', options.lockTimeoutMs, defaults.lockTimeoutMs),
+    locks: options.locks === undefined ? (environment.navigator?.locks ?? null) : options.locks,
+    BroadcastChannel:
+      options.BroadcastChannel === undefined
+        ? (globalThis.BroadcastChannel ?? null)
+        : options.BroadcastChannel,
+  });
+}
+
+function isStore(value: unknown): value is KeyValueStore {
+  const store = value as Partial<KeyValueStore> | null;
+  return (
+    typeof store === 'object' &&
+    store !== null &&
+    typeof store.get === 'function' &&
+    typeof store.set === 'function' &&
+    typeof store.del === 'function'
+  );
+}
+
+function positive(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
+    throw new TypeError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}

@@ -1,0 +1,98 @@
+import { timeoutManager } from '@tanstack/query-core';
+
+/** The part of the Web Locks API (`navigator.locks`) the manager uses. */
+export interface LockManagerLike {
+  request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+}
+
+export interface LockOptions {
+  /** `navigator.locks`, or null where there is none: then only this page's managers are serialised. */
+  locks: LockManagerLike | null;
+  /** How long to wait for the lock before going ahead without it. */
+  timeoutMs: number;
+  signal: AbortSignal;
+}
+
+/**
+ * Runs `work` holding the lock `name`: across tabs with Web Locks, and within the page otherwise.
+ *
+ * Waiting is bounded. A tab frozen by the browser (memory saver, background freezing) keeps its locks, and
+ * Supabase users saw every other tab wedge behind one: after `timeoutMs` the work runs without the lock.
+ * That is safe because `work` always re-reads the store before acting; the lock only keeps tabs from doing
+ * the same work twice. Resolves with `work`'s result and whether the lock was held.
+ */
+export async function withSessionLock<T>(
+  name: string,
+  options: LockOptions,
+  work: () => Promise<T>,
+): Promise<{ result: T; locked: boolean }> {
+  return options.locks ? withWebLock(name, options, options.locks, work) : withPageLock(name, options, work);
+}
+
+async function withWebLock<T>(
+  name: string,
+  options: LockOptions,
+  locks: LockManagerLike,
+  work: () => Promise<T>,
+): Promise<{ result: T; locked: boolean }> {
+  const acquisition = new AbortController();
+  const expired = new Error('lock wait expired');
+  const onAbort = () => acquisition.abort(options.signal.reason);
+  options.signal.addEventListener('abort', onAbort, { once: true });
+  if (options.signal.aborted) onAbort();
+  const timer = timeoutManager.setTimeout(() => acquisition.abort(expired), options.timeoutMs);
+  try {
+    const result = await locks.request(name, { signal: acquisition.signal }, () => {
+      // The signal only governs the wait; once granted, the lock is ours until `work` settles.
+      timeoutManager.clearTimeout(timer);
+      return work();
+    });
+    return { result, locked: true };
+  } catch (error) {
+    if (error !== expired) throw error;
+    return { result: await work(), locked: false };
+  } finally {
+    timeoutManager.clearTimeout(timer);
+    options.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Where Web Locks are missing: a promise chain per name, for the managers of this page. */
+const tails = new Map<string, Promise<void>>();
+
+async function withPageLock<T>(
+  name: string,
+  options: LockOptions,
+  work: () => Promise<T>,
+): Promise<{ result: T; locked: boolean }> {
+  const previous = tails.get(name) ?? Promise.resolve();
+  let release = () => {};
+  const mine = new Promise<void>((resolve) => {
+    release = resolve;
+  });
+  const tail = previous.then(() => mine);
+  tails.set(name, tail);
+  try {
+    const locked = await waitFor(previous, options);
+    return { result: await work(), locked };
+  } finally {
+    release();
+    if (tails.get(name) === tail) tails.delete(name);
+  }
+}
+
+/** Resolves true when `previous` settles, false after the timeout; rejects when the signal aborts. */
+function waitFor(previous: Promise<void>, { timeoutMs, signal }: LockOptions): Promise<boolean> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const onAbort = () => finish(() => reject(signal.reason));
+    const timer = timeoutManager.setTimeout(() => finish(() => resolve(false)), timeoutMs);
+    const finish = (settle: () => void) => {
+      timeoutManager.clearTimeout(timer);
+      signal.removeEventListener('abort', onAbort);
+      settle();
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+    previous.then(() => finish(() => resolve(true)));
+  });
+}

@@ -1,0 +1,126 @@
+import { withTimeout } from './abortable';
+import { StorageError } from './errors';
+import { type ClosableStore, createIndexedDbStore, type KeyValueStore } from './indexedDbStore';
+import { memoryStore } from './memoryStore';
+import { type SessionInfo, type StoredRecord, storedRecordSchema } from './schemas';
+
+class StoreTimeout extends Error {
+  override readonly name = 'StoreTimeout';
+}
+
+export type StorageKind = 'indexeddb' | 'memory' | 'custom';
+
+export interface SessionStoreOptions {
+  storage: 'indexeddb' | 'memory' | KeyValueStore;
+  /** The record's key: one record per server. */
+  key: string;
+  /** Bound on every operation: an IndexedDB open blocked by another tab never settles on its own. */
+  timeoutMs: number;
+  /** Told once, when the store fails and the record moves to memory. */
+  onFallback: (error: StorageError) => void;
+}
+
+/**
+ * The session record in its store, validated on every read, with the fallback peers learnt the hard way:
+ * every operation is bounded in time; a failed operation is retried once on a fresh connection (Safari drops
+ * IndexedDB connections: "Connection to Indexed Database server lost"); if it fails again, the manager goes
+ * on in memory and says why. A failed read is reported, never taken for "no session", and the broken store
+ * is left as it is rather than overwritten.
+ */
+export class SessionStore {
+  #store: KeyValueStore;
+  #kind: StorageKind;
+  readonly #options: SessionStoreOptions;
+
+  constructor(options: SessionStoreOptions) {
+    this.#options = options;
+    const { storage } = options;
+    if (storage === 'memory') {
+      this.#store = memoryStore;
+      this.#kind = 'memory';
+    } else if (storage === 'indexeddb') {
+      // Checking for the global is not I/O: the database is opened on the first read.
+      const available = typeof indexedDB !== 'undefined' && indexedDB !== null;
+      this.#store = available ? createIndexedDbStore() : memoryStore;
+      this.#kind = available ? 'indexeddb' : 'memory';
+    } else {
+      this.#store = storage;
+      this.#kind = 'custom';
+    }
+  }
+
+  get kind(): StorageKind {
+    return this.#kind;
+  }
+
+  /** The stored record, or null when there is none or it is unreadable (corrupt, old format): then it is removed. */
+  async read(): Promise<StoredRecord | null> {
+    const value = await this.#run('read', (store) => store.get(this.#options.key));
+    if (value === undefined || value === null) return null;
+    const parsed = storedRecordSchema.safeParse(value);
+    if (parsed.success) return parsed.data;
+    // A record this version cannot read is worthless; replacing it is better than failing on it forever.
+    await this.remove();
+    return null;
+  }
+
+  async write(session: SessionInfo): Promise<void> {
+    const record: StoredRecord = { v: 1, session, savedAt: Date.now() };
+    await this.#run('write', (store) => store.set(this.#options.key, record));
+  }
+
+  async remove(): Promise<void> {
+    await this.#run('remove', (store) => store.del(this.#options.key));
+  }
+
+  /** Releases the connection (destroy, pagehide); the next operation reopens it. */
+  close(): void {
+    (this.#store as Partial<ClosableStore>).close?.();
+  }
+
+  async #run<T>(operation: string, work: (store: KeyValueStore) => Promise<T>): Promise<T> {
+    if (this.#kind === 'memory') return work(this.#store);
+    const attempt = () =>
+      withTimeout(
+        Promise.resolve().then(() => work(this.#store)),
+        this.#options.timeoutMs,
+        () => new StoreTimeout(`no answer within ${this.#options.timeoutMs} ms`),
+      );
+    let failure: unknown;
+    try {
+      return await attempt();
+    } catch (error) {
+      failure = error;
+    }
+    if (this.#kind === 'indexeddb' && !(failure instanceof StoreTimeout)) {
+      // A lost connection usually works again once reopened. A timeout is not retried: it would only
+      // double the wait for a store that is blocked.
+      this.close();
+      try {
+        return await attempt();
+      } catch (error) {
+        failure = error;
+      }
+    }
+    this.#fallBack(operation, failure);
+    return work(this.#store);
+  }
+
+  #fallBack(operation: string, cause: unknown): void {
+    const name = this.#kind === 'indexeddb' ? 'IndexedDB' : 'The custom store';
+    const why =
+      cause instanceof Error
+        ? `${cause.name === 'Error' ? '' : `${cause.name}: `}${cause.message}`
+        : String(cause);
+    const error = new StorageError(
+      `${name} failed to ${operation} the session (${why}); keeping it in memory`,
+      {
+        cause,
+      },
+    );
+    this.close();
+    this.#store = memoryStore;
+    this.#kind = 'memory';
+    this.#options.onFallback(error);
+  }
+}
