@@ -45,6 +45,8 @@ export class SessionChannel {
       const parsed = messageSchema.safeParse(event.data);
       if (parsed.success) this.#onMessage(parsed.data);
     };
+    // Node's BroadcastChannel would keep a server-side process alive; a page's has no unref.
+    (channel as { unref?: () => void }).unref?.();
     this.#channel = channel;
   }
 

@@ -1,0 +1,135 @@
+// @vitest-environment node
+// The SessionManager in real Chromium: real IndexedDB, Web Locks and BroadcastChannel, pages of one
+// browser context standing in for the tabs of one browser profile.
+import type { BrowserContext, Page } from 'playwright-core';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type Harness, startHarness } from './harness';
+
+let harness: Harness;
+let context: BrowserContext;
+
+beforeAll(async () => {
+  harness = await startHarness();
+}, 60_000);
+
+afterAll(async () => {
+  await harness?.close();
+});
+
+beforeEach(async () => {
+  harness.server.reset();
+  harness.server.configure({ version: '9' });
+  context = await harness.browser.newContext();
+});
+
+afterEach(async () => {
+  await context.close();
+});
+
+/** Opens a page that starts a manager at load with these options. */
+async function open(options: object = {}, page?: Page): Promise<Page> {
+  const tab = page ?? (await context.newPage());
+  await tab.goto(`${harness.origin}/?start=${encodeURIComponent(JSON.stringify(options))}`);
+  return tab;
+}
+
+const started = (page: Page) =>
+  page.evaluate(async () => {
+    const result = await window.started;
+    if (!result) throw new Error('the page started no manager');
+    return result;
+  });
+const snapshot = (page: Page) => page.evaluate(() => window.manager?.getSnapshot());
+
+describe('in Chromium', () => {
+  it('keeps the session in IndexedDB across a reload: one Retrieve, no Create', async () => {
+    const page = await open();
+    const first = await started(page);
+    expect(first.sessionId).toBeTruthy();
+    expect((await snapshot(page))?.storage).toBe('indexeddb');
+    expect(harness.server.calls('create')).toHaveLength(1);
+
+    harness.server.log.length = 0;
+    await page.reload();
+    const second = await started(page);
+    expect(second.sessionId).toBe(first.sessionId);
+    expect((await snapshot(page))?.change).toMatchObject({ reason: 'restored' });
+    await expect.poll(() => harness.server.log.length).toBe(1);
+    expect(harness.server.log.map((entry) => entry.call)).toEqual(['retrieve']);
+  });
+
+  it('creates exactly one session when six tabs start together', async () => {
+    const pages = await Promise.all(Array.from({ length: 6 }, () => context.newPage()));
+    await Promise.all(pages.map((page) => open({}, page)));
+    const results = await Promise.all(pages.map(started));
+    expect(new Set(results.map((result) => result.sessionId)).size).toBe(1);
+    expect(results.every((result) => result.sessionId)).toBe(true);
+    expect(harness.server.calls('create')).toHaveLength(1);
+  });
+
+  it('adopts the session the server puts in place of a lost one, and stores it', async () => {
+    const page = await open({ visitId: 'v-1' });
+    const { sessionId: lost } = await started(page);
+    harness.server.forgetSessions();
+    await page.reload();
+    await started(page);
+    await expect.poll(async () => (await snapshot(page))?.change?.reason).toBe('replaced');
+    const replaced = (await snapshot(page))?.session?.sessionId;
+    expect(replaced).not.toBe(lost);
+    await expect.poll(() => harness.server.sessions.get(replaced ?? '')?.visitId).toBe('v-1');
+    await page.reload();
+    expect((await started(page)).sessionId).toBe(replaced);
+  });
+
+  it('goes on in memory, and says why, when IndexedDB throws', async () => {
+    const page = await context.newPage();
+    await page.addInitScript(() => {
+      IDBFactory.prototype.open = () => {
+        throw new DOMException('IndexedDB is disabled here', 'SecurityError');
+      };
+    });
+    await open({}, page);
+    expect((await started(page)).sessionId).toBeTruthy();
+    const state = await page.evaluate(() => {
+      const { storage, storageError, status } = window.manager?.getSnapshot() ?? {};
+      return { storage, status, code: storageError?.code, message: storageError?.message };
+    });
+    expect(state).toMatchObject({ storage: 'memory', status: 'ready', code: 'storage' });
+    expect(state.message).toMatch(/SecurityError: IndexedDB is disabled here/);
+  });
+
+  it('shows every other tab the new session after reset()', async () => {
+    const [a, b] = [await open(), await open()];
+    const { sessionId: old } = await started(a);
+    expect((await started(b)).sessionId).toBe(old);
+    const fresh = await a.evaluate(async () => (await window.manager?.reset())?.sessionId);
+    expect(fresh).not.toBe(old);
+    await expect.poll(async () => (await snapshot(b))?.session?.sessionId).toBe(fresh);
+    expect((await snapshot(b))?.change).toMatchObject({ reason: 'reset', remote: true });
+    expect(harness.server.calls('create')).toHaveLength(2);
+  });
+
+  it('is not wedged by a tab that holds the lock and never lets go', async () => {
+    const holder = await context.newPage();
+    await holder.goto(harness.origin);
+    const key = `gkc-session:${harness.origin}/gks-server/v1|`;
+    await holder.evaluate((name) => {
+      void navigator.locks.request(name, () => new Promise(() => {}));
+    }, key);
+    const page = await open({ lockTimeoutMs: 500 });
+    const result = await started(page);
+    expect(result.sessionId).toBeTruthy();
+    expect(result.ms).toBeGreaterThanOrEqual(450);
+    expect(harness.server.calls('create')).toHaveLength(1);
+  });
+
+  it('identifies an anonymous session in place, and every tab follows', async () => {
+    const [a, b] = [await open(), await open()];
+    const { sessionId } = await started(a);
+    await started(b);
+    await a.evaluate(() => window.manager?.identify({ customerId: 'c-77' }));
+    expect(harness.server.sessions.get(sessionId ?? '')?.customerId).toBe('c-77');
+    await expect.poll(async () => (await snapshot(b))?.session?.customerId).toBe('c-77');
+    expect((await snapshot(b))?.session?.sessionId).toBe(sessionId);
+  });
+});
