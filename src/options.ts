@@ -1,3 +1,4 @@
+import type { QueryClient } from '@tanstack/query-core';
 import type { KeyValueStore } from './indexedDbStore';
 import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retryPolicy';
 import { checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl';
@@ -34,12 +35,18 @@ export interface SessionManagerOptions {
    */
   retry?: false | RetryOptions;
   /**
-   * The transport.
+   * The application's TanStack QueryClient, shared: the session lives in its cache under `manager.queryKey`
+   * and the visit-data mutations in its mutation cache.
+   * @default a QueryClient of the manager's own
+   */
+  queryClient?: QueryClient;
+  /**
+   * The transport, for the session calls and `manager.fetch`.
    * @default globalThis.fetch
    */
   fetch?: typeof fetch;
   /**
-   * Per-attempt timeout of the session calls.
+   * Per-attempt timeout of the session calls, and of `manager.fetch` until the answer's headers arrive.
    * @default 10000
    */
   timeoutMs?: number;
@@ -77,6 +84,7 @@ export interface ResolvedOptions {
   readonly revalidate: boolean;
   readonly retry: RetryPolicy;
   readonly fetch: typeof fetch | undefined;
+  readonly queryClient: QueryClient | undefined;
   readonly timeoutMs: number;
   readonly storageTimeoutMs: number;
   readonly lockTimeoutMs: number;
@@ -105,6 +113,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (storage !== 'indexeddb' && storage !== 'memory' && !isStore(storage)) {
     throw new TypeError("storage must be 'indexeddb', 'memory' or an object with get, set and del functions");
   }
+  if (options.queryClient !== undefined && typeof options.queryClient?.getMutationCache !== 'function') {
+    throw new TypeError('queryClient must be a QueryClient from @tanstack/query-core');
+  }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new TypeError('fetch must be a function with the signature of globalThis.fetch');
   }
@@ -120,6 +131,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     revalidate: options.revalidate ?? defaults.revalidate,
     retry: resolveRetryPolicy(options.retry),
     fetch: options.fetch,
+    queryClient: options.queryClient,
     timeoutMs: resolveTimeout(options.timeoutMs),
     storageTimeoutMs: positive('storageTimeoutMs', options.storageTimeoutMs, defaults.storageTimeoutMs),
     lockTimeoutMs: positive('lockTimeoutMs', options.lockTimeoutMs, defaults.lockTimeoutMs),

@@ -55,17 +55,26 @@ export const sessionInfoSchema = z.pipe(
 );
 
 /**
- * The stored record, one per server (`baseUrl` + `tenantId`). `v` lets a later version recognise, and
+ * The stored record, one per server (`baseUrl` + `tenantId`): the session as the server acknowledged it, and
+ * the changes it has not acknowledged yet (the durable outbox). `v` lets a later version recognise, and
  * discard, records it cannot read.
  */
 export const storedRecordSchema = z.object({
   v: z.literal(1),
   session: sessionInfoSchema,
+  pending: z.optional(
+    z.object({
+      customerId: z.optional(z.string()),
+      agentId: z.optional(z.string()),
+      visitId: z.optional(z.string()),
+      globalVisitId: z.optional(z.string()),
+    }),
+  ),
   savedAt: z.number(),
 });
 export type StoredRecord = z.infer<typeof storedRecordSchema>;
 
-/** Describes the first problem zod found, with its path: `sessionId: must be a non-empty string`. */
+/** Describes the problems zod found, each with its path: `sessionId: must be a non-empty string`. */
 export function describeIssues(error: z.core.$ZodError): string {
   return error.issues
     .map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message))

@@ -6,10 +6,20 @@ import { sessionChangeReasons } from './sessionState';
  * What one manager tells the others of the same server (other tabs, and other managers of the same page:
  * a BroadcastChannel reaches every other channel object of the same name, its own excepted).
  */
+const valuesSchema = z.object({
+  customerId: z.optional(z.string()),
+  agentId: z.optional(z.string()),
+  visitId: z.optional(z.string()),
+  globalVisitId: z.optional(z.string()),
+});
+
 const messageSchema = z.discriminatedUnion('type', [
+  // The session as the server acknowledged it, and the sender's changes not acknowledged yet: receivers
+  // show both, and keep the second in the store, but only the sender sends them.
   z.object({
     type: z.literal('session'),
     session: sessionInfoSchema,
+    pending: valuesSchema,
     reason: z.enum(sessionChangeReasons),
   }),
   // Sent when a session is replaced (reset, another customer): stop using it at once, the new one follows.

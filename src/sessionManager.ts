@@ -1,10 +1,14 @@
+import { QueryClient } from '@tanstack/query-core';
 import { DestroyedError, isSessionErrorWithCode, type StorageError } from './errors';
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
+import type { Batch, FieldValues } from './outbox';
 import type { SessionInfo } from './schemas';
-import { checkHeaderId } from './serverUrl';
+import { checkHeaderId, checkId } from './serverUrl';
 import { type ChannelMessage, SessionChannel } from './sessionChannel';
 import { createSessionClient, type Identity, type SessionClient, type VisitData } from './sessionClient';
+import { fetchUnderSession } from './sessionFetch';
 import { withSessionLock } from './sessionLock';
+import { sessionQueryKey } from './sessionQuery';
 import {
   type SessionChangeReason,
   type SessionSnapshot,
@@ -12,6 +16,8 @@ import {
   type SnapshotListener,
 } from './sessionState';
 import { SessionStore } from './sessionStore';
+import { isEmpty, missingValues, pickValues, sameSession, sameValues, withValues } from './sessionValues';
+import { UpdateQueue } from './updateQueue';
 
 /** The session layer of a Knowledge Center front end. See `createSessionManager`. */
 export interface SessionManager {
@@ -21,12 +27,18 @@ export interface SessionManager {
   getSnapshot(): SessionSnapshot;
   /** Calls `listener` after every change; returns the unsubscribe function. */
   subscribe(listener: SnapshotListener): () => void;
+  /** Changes visit values: shown at once, kept until the server acknowledges them, coalesced in bursts. */
+  update(patch: VisitData): Promise<SessionInfo>;
   /** An anonymous session becomes a recognised one (same session); a different customer gets a new session. */
   identify(identity: Identity): Promise<SessionInfo>;
+  /** Sends a Knowledge API request under the session (`sessionId`, `tenantId`, identity headers). */
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response>;
   /** Forgets the session in every tab and creates a new anonymous one (logout). */
   reset(): Promise<SessionInfo>;
   /** Stops the manager: aborts requests, releases lock, channel and storage, detaches listeners. Idempotent. */
   destroy(): void;
+  /** Where the session lives in the QueryClient: `sessionQueryKey(baseUrl, tenantId)`. */
+  readonly queryKey: readonly unknown[];
 }
 
 /**
@@ -35,17 +47,20 @@ export interface SessionManager {
  */
 const revalidated = new Set<string>();
 
-const fields = ['customerId', 'agentId', 'visitId', 'globalVisitId'] as const;
-
 class Manager {
   readonly #options: ResolvedOptions;
   readonly #client: SessionClient;
   readonly #store: SessionStore;
   readonly #state: SessionState;
   readonly #channel: SessionChannel;
+  readonly #queryClient: QueryClient;
+  readonly queryKey: readonly unknown[];
+  readonly #queue: UpdateQueue;
   readonly #abort = new AbortController();
-  /** What this manager wants the server to hold: the identity and visit values, acknowledged or not. */
-  #wanted: Identity & VisitData;
+  /** The session as the server last acknowledged it. */
+  #acked: SessionInfo | null = null;
+  /** What this manager wants the server to hold: identity and visit values, acknowledged or not. */
+  #wanted: FieldValues;
   #starting = false;
   /** Set when another tab announced a replacement: its session is adopted whoever it belongs to. */
   #following = false;
@@ -53,12 +68,17 @@ class Manager {
   #detachLifecycle: (() => void) | null = null;
   /** The last session shown: kept while a replacement is under way, for `change.previousSessionId`. */
   #lastSessionId: string | null = null;
+  /** Changes another tab made and has not had acknowledged: shown and kept in the store, sent by that tab. */
+  #remotePending: FieldValues = {};
+  /** Store writes, in order: the outbox reaches the store before anything is sent. */
+  #persisting: Promise<void> = Promise.resolve();
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
+    const { server } = options;
     this.#client = createSessionClient({
-      baseUrl: options.server.baseUrl,
-      ...(options.server.tenantId !== undefined && { tenantId: options.server.tenantId }),
+      baseUrl: server.baseUrl,
+      ...(server.tenantId !== undefined && { tenantId: server.tenantId }),
       ...(options.fetch && { fetch: options.fetch }),
       timeoutMs: options.timeoutMs,
       retry: options.retry,
@@ -72,7 +92,17 @@ class Manager {
     this.#channel = new SessionChannel(`gkc-session:${options.key}`, options.BroadcastChannel, (message) =>
       this.#onMessage(message),
     );
-    this.#wanted = defined<Identity & VisitData>(pick(options));
+    this.#queryClient = options.queryClient ?? new QueryClient();
+    this.queryKey = sessionQueryKey(server.baseUrl, server.tenantId);
+    this.#queue = new UpdateQueue({
+      queryClient: this.#queryClient,
+      mutationKey: [...this.queryKey, 'update'],
+      scopeId: `gkc-session:${options.key}`,
+      retry: options.retry,
+      deliver: () => this.#deliver(),
+      onDeferred: (error) => this.#fail(error),
+    });
+    this.#wanted = pickValues(options);
     this.#state = new SessionState({
       status: 'idle',
       session: null,
@@ -106,38 +136,58 @@ class Manager {
     });
   }
 
+  async update(patch: VisitData): Promise<SessionInfo> {
+    if (typeof patch !== 'object' || patch === null)
+      throw new TypeError('update takes an object { visitId, globalVisitId }');
+    checkId('visitId', patch.visitId);
+    checkId('globalVisitId', patch.globalVisitId);
+    return this.#change(
+      pickValues({ visitId: patch.visitId, globalVisitId: patch.globalVisitId }),
+      'updated',
+    );
+  }
+
   async identify(identity: Identity): Promise<SessionInfo> {
     if (typeof identity !== 'object' || identity === null) throw new TypeError('identity must be an object');
     checkHeaderId('customerId', identity.customerId);
     checkHeaderId('agentId', identity.agentId);
+    const values = pickValues({ customerId: identity.customerId, agentId: identity.agentId });
     const session = await this.ready();
-    const switching =
-      identity.customerId !== undefined &&
-      session.customerId !== undefined &&
-      session.customerId !== identity.customerId;
-    if (
-      !switching &&
-      fields.every((key) => key in identity === false || identity[key as keyof Identity] === session[key])
-    ) {
-      return session; // the server holds this identity already
+    const customerId = values.customerId;
+    if (customerId !== undefined && session.customerId !== undefined && session.customerId !== customerId) {
+      // One customer's session is never reused for another: a new session, created for them.
+      this.#wanted = { ...this.#wanted, ...values };
+      return this.#reported(this.#establish('customer-changed', true));
     }
-    this.#wanted = defined({ ...this.#wanted, ...identity });
-    return this.#reported(
-      switching
-        ? this.#establish('customer-changed', true)
-        : this.#sendUpdate(session.sessionId, 'identified'),
-    );
+    // Already acknowledged for this session: nothing to tell the server.
+    if (this.#acked && isEmpty(missingValues(this.#acked, values))) return session;
+    return this.#change(values, 'identified');
   }
 
   async reset(): Promise<SessionInfo> {
     if (this.#destroyed) throw new DestroyedError();
-    this.#attachLifecycle();
+    this.#attach();
     // Anonymous from now on; the visit (a browsing visit) goes on.
-    this.#wanted = defined<VisitData>({
-      visitId: this.#wanted.visitId,
-      globalVisitId: this.#wanted.globalVisitId,
-    });
+    this.#wanted = pickValues({ visitId: this.#wanted.visitId, globalVisitId: this.#wanted.globalVisitId });
     return this.#reported(this.#establish('reset', true));
+  }
+
+  fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
+    if (this.#destroyed) return Promise.reject(new DestroyedError());
+    const transport =
+      this.#options.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args));
+    return fetchUnderSession(
+      {
+        server: this.#options.server,
+        transport,
+        timeoutMs: this.#options.timeoutMs,
+        signal: this.#abort.signal,
+        ready: () => this.ready(),
+        recover: (lostId) => this.#locked(() => this.#recoverLocked(lostId)),
+      },
+      input,
+      init,
+    );
   }
 
   destroy(): void {
@@ -146,23 +196,105 @@ class Manager {
     this.#abort.abort(error);
     this.#state.set({ status: 'destroyed' });
     this.#rejectWaiters(error);
+    this.#queue.outbox.rejectAll(error);
+    this.#queue.stop();
     this.#detachLifecycle?.();
     this.#channel.close();
     this.#store.close();
     this.#state.dispose();
   }
 
+  /**
+   * A change of synced values (`update`, `identify` of the same customer): shown at once, written to the
+   * store with the outbox, then delivered. Settles when the server has acknowledged it.
+   */
+  async #change(values: FieldValues, reason: SessionChangeReason): Promise<SessionInfo> {
+    if (this.#destroyed) throw new DestroyedError();
+    if (isEmpty(values)) return this.ready();
+    this.#wanted = { ...this.#wanted, ...values };
+    const acknowledged = this.#queue.outbox.change(values) as Promise<SessionInfo>;
+    if (this.#acked) {
+      this.#commit(this.#acked, reason, false);
+      this.#post(this.#acked, reason);
+      this.#persist();
+    } else {
+      this.ready().catch(() => {}); // the Create will carry the values; its failure is the snapshot's
+    }
+    this.#queue.flush();
+    return acknowledged;
+  }
+
+  /** The mutation's work: sends the outbox to the current session, under the lock, and acknowledges it. */
+  async #deliver(): Promise<void> {
+    await this.#persisting;
+    await this.ready();
+    await this.#locked(async () => {
+      const record = await this.#store.read();
+      this.#throwIfDestroyed();
+      const acked = this.#acked;
+      if (!acked) return;
+      // Two tabs loading at once both find the stored outbox: the one that got the lock first sent it.
+      if (record && record.session.sessionId === acked.sessionId) {
+        const sentElsewhere = pickValues(record.session);
+        const stillPending = record.pending;
+        const batch = this.#queue.outbox.batch();
+        const done = Object.fromEntries(
+          Object.entries(batch.seqs).filter(([field]) => {
+            const key = field as keyof FieldValues;
+            return stillPending[key] === undefined && sentElsewhere[key] === batch.values[key];
+          }),
+        );
+        if (Object.keys(done).length > 0) {
+          this.#queue.outbox.acknowledge({ values: {}, seqs: done as Batch['seqs'] }, record.session);
+        }
+      }
+      const batch = this.#queue.outbox.batch();
+      if (isEmpty(batch.values)) return;
+      let answer: SessionInfo;
+      try {
+        answer = await this.#client.update(acked.sessionId, this.#wanted, {
+          signal: this.#abort.signal,
+          retry: once,
+        });
+      } catch (error) {
+        if (isSessionErrorWithCode(error, 'session-not-found'))
+          return void (await this.#recoverLocked(acked.sessionId));
+        if (!this.#destroyed && !(error as { retryable?: boolean }).retryable)
+          await this.#refuse(batch, error);
+        throw error;
+      }
+      this.#throwIfDestroyed();
+      // 8.5.1 answers an Update of an unknown id with a session it created, holding the data.
+      if (answer.sessionId !== acked.sessionId)
+        return void (await this.#adoptReplacementLocked(acked.sessionId, answer));
+      this.#queue.outbox.acknowledge(batch, this.#shown(answer));
+      // The change was reported when it was made; the acknowledgement only confirms it.
+      await this.#save(answer, null);
+    });
+  }
+
+  /** The server refused a change for good: roll its values back to the acknowledged ones, everywhere. */
+  async #refuse(batch: Batch, error: unknown): Promise<void> {
+    for (const field of this.#queue.outbox.refuse(batch, error)) {
+      const value = this.#acked?.[field];
+      if (value === undefined) delete this.#wanted[field];
+      else this.#wanted[field] = value;
+    }
+    this.#state.set({ error: error as Error });
+    if (this.#acked) await this.#save(this.#acked, null);
+  }
+
   /** The page-load path: one store read; a usable session ends it, otherwise one Create under the lock. */
   #start(skipStoredRead: boolean): void {
     if (this.#starting || this.#destroyed) return;
     this.#starting = true;
-    this.#attachLifecycle();
+    this.#attach();
     this.#state.set({ status: 'starting' });
     const run = async () => {
       const record = skipStoredRead ? null : await this.#store.read();
       this.#throwIfDestroyed();
       if (this.snapshot.status === 'ready') return; // another tab's session arrived meanwhile
-      if (record && this.#belongsHere(record.session)) return this.#restore(record.session);
+      if (record && this.#belongsHere(record.session)) return this.#restore(record.session, record.pending);
       await this.#establish(record ? 'customer-changed' : 'created', false);
     };
     run()
@@ -172,18 +304,20 @@ class Manager {
       });
   }
 
-  #restore(stored: SessionInfo): void {
-    // Values the page gave in its options win over the stored ones; the server is told in the background.
-    this.#wanted = defined({ ...pick(stored), ...this.#wanted });
-    const session = this.#withWanted(stored);
-    this.#commit(session, 'restored', false);
-    const reason = differs(stored, session, ['customerId', 'agentId'])
-      ? 'identified'
-      : differs(stored, session, ['visitId', 'globalVisitId'])
-        ? 'updated'
-        : null;
-    if (reason) this.#background(this.#sendUpdate(stored.sessionId, reason));
-    else if (this.#options.revalidate && !revalidated.has(this.#revalidationKey(stored))) {
+  /**
+   * Shows the stored session at once. What it does not hold yet (changes a closed page left in the outbox,
+   * values the page gave in its options) goes out as one Update, which checks the session too; otherwise a
+   * Retrieve checks it, in the background.
+   */
+  #restore(stored: SessionInfo, pending: FieldValues): void {
+    const unsent = { ...pending, ...missingValues(stored, this.#wanted) };
+    this.#wanted = { ...pickValues(stored), ...pending, ...this.#wanted };
+    this.#queue.outbox.change(unsent, false);
+    this.#commit(stored, 'restored', false);
+    if (!isEmpty(unsent)) {
+      this.#persist();
+      this.#queue.flush();
+    } else if (this.#options.revalidate && !revalidated.has(`${this.#options.key}|${stored.sessionId}`)) {
       this.#background(this.#revalidate(stored.sessionId));
     }
   }
@@ -194,61 +328,37 @@ class Manager {
     try {
       answer = await this.#client.retrieve(sessionId, this.#identity(), { signal: this.#abort.signal });
     } catch (error) {
-      if (isSessionErrorWithCode(error, 'session-not-found')) return void (await this.#recover(sessionId));
+      if (isSessionErrorWithCode(error, 'session-not-found')) {
+        await this.#locked(() => this.#recoverLocked(sessionId));
+        return;
+      }
       throw error;
     }
-    revalidated.add(this.#revalidationKey({ sessionId }));
-    if (answer.sessionId !== sessionId) return void (await this.#adoptReplacement(sessionId, answer));
-    if (this.snapshot.session?.sessionId === sessionId) this.#commit(this.#withWanted(answer), null, false);
+    revalidated.add(`${this.#options.key}|${sessionId}`);
+    if (answer.sessionId !== sessionId) {
+      await this.#locked(() => this.#adoptReplacementLocked(sessionId, answer));
+    } else if (this.#acked?.sessionId === sessionId) {
+      this.#commit(answer, null, false);
+    }
   }
 
   /**
-   * Update with the wanted identity and visit values; resolves with the acknowledged session. `report`
-   * false is for the follow-up of a change already reported (re-sending visit data to a replacement).
+   * The server replaced `lostId` with `answer` (lock held): adopt it, unless another tab already moved on.
+   * What the replacement does not hold yet (the visit data a Retrieve cannot carry) goes out as an Update.
    */
-  async #sendUpdate(sessionId: string, reason: SessionChangeReason, report = true): Promise<SessionInfo> {
-    let answer: SessionInfo;
-    try {
-      answer = await this.#client.update(sessionId, this.#wanted, { signal: this.#abort.signal });
-    } catch (error) {
-      if (isSessionErrorWithCode(error, 'session-not-found')) return this.#recover(sessionId);
-      throw error;
-    }
-    this.#throwIfDestroyed();
-    // 8.5.1 answers an Update of an unknown id with a session it created, holding the data.
-    if (answer.sessionId !== sessionId) return this.#adoptReplacement(sessionId, answer);
-    const session = this.#withWanted(answer);
-    if (this.snapshot.session?.sessionId === sessionId) {
-      await this.#store.write(session);
-      this.#channel.post({ type: 'session', session, reason });
-      this.#commit(session, report ? reason : null, false);
-    }
-    return session;
+  async #adoptReplacementLocked(lostId: string, answer: SessionInfo): Promise<SessionInfo> {
+    const moved = await this.#movedOn(lostId);
+    if (moved) return moved;
+    this.#queue.outbox.acknowledgeAll(this.#shown(answer));
+    this.#queue.outbox.change(missingValues(answer, this.#wanted), false);
+    await this.#save(answer, 'replaced');
+    this.#queue.flush();
+    return this.#shown(answer);
   }
 
-  /** The server replaced `lostId` with `answer`: adopt it, unless another tab already moved on. */
-  async #adoptReplacement(lostId: string, answer: SessionInfo): Promise<SessionInfo> {
-    const { result } = await this.#locked(async () => {
-      const moved = await this.#movedOn(lostId);
-      if (moved) return moved;
-      const session = this.#withWanted(answer);
-      await this.#save(session, 'replaced');
-      return session;
-    });
-    // The replacement holds what its Retrieve carried (identity headers): re-send the visit data.
-    return differs(answer, result, fields) && result.sessionId === answer.sessionId
-      ? this.#sendUpdate(result.sessionId, 'replaced', false)
-      : result;
-  }
-
-  /** The server does not know `lostId`: create a new session with the wanted values, unless another tab did. */
-  async #recover(lostId: string): Promise<SessionInfo> {
-    const { result } = await this.#locked(async () => {
-      const moved = await this.#movedOn(lostId);
-      if (moved) return moved;
-      return this.#create('not-found');
-    });
-    return result;
+  /** The server does not know `lostId` (lock held): create a new session with the wanted values. */
+  async #recoverLocked(lostId: string): Promise<SessionInfo> {
+    return (await this.#movedOn(lostId)) ?? this.#create('not-found');
   }
 
   /**
@@ -261,8 +371,8 @@ class Manager {
     const current = this.snapshot.session;
     if (current && current.sessionId !== lostId) return current;
     if (record && record.session.sessionId !== lostId && this.#belongsHere(record.session)) {
-      this.#adopt(record.session, 'restored');
-      return record.session;
+      this.#adopt(record.session, record.pending, 'restored');
+      return this.snapshot.session;
     }
     return null;
   }
@@ -274,50 +384,73 @@ class Manager {
    * every tab first, so that no request goes out under it for the wrong person while the Create runs.
    */
   async #establish(reason: SessionChangeReason, replace: boolean): Promise<SessionInfo> {
-    const { result } = await this.#locked(async () => {
+    return this.#locked(async () => {
       const record = await this.#store.read();
       this.#throwIfDestroyed();
       const stored = record?.session;
-      if (stored && this.#belongsHere(stored) && (!replace || this.#replacedAlready(stored, reason))) {
-        if (stored.sessionId !== this.snapshot.session?.sessionId) this.#adopt(stored, 'restored');
-        return stored;
+      const switchedAlready = reason === 'customer-changed' && stored?.customerId === this.#wanted.customerId;
+      if (stored && this.#belongsHere(stored) && (!replace || switchedAlready)) {
+        if (stored.sessionId !== this.#acked?.sessionId)
+          this.#adopt(stored, record?.pending ?? {}, 'restored');
+        return this.snapshot.session ?? stored;
       }
       if (replace) {
         await this.#store.remove();
         this.#channel.post({ type: 'forget' });
+        this.#acked = null;
         this.#state.set({ session: null, status: 'starting' });
+        this.#queryClient.setQueryData(this.queryKey, null);
       }
       return this.#create(reason);
     });
-    return result;
   }
 
-  /** A customer switch another tab already made for the same customer is not made twice. */
-  #replacedAlready(stored: SessionInfo, reason: SessionChangeReason): boolean {
-    return reason === 'customer-changed' && stored.customerId === this.#wanted.customerId;
-  }
-
+  /** One Create with every wanted value: whatever was pending is acknowledged by it. */
   async #create(reason: SessionChangeReason): Promise<SessionInfo> {
+    const batch = this.#queue.outbox.batch();
     const info = await this.#client.create(this.#wanted, { signal: this.#abort.signal });
     this.#throwIfDestroyed();
-    const session = this.#withWanted(info);
-    await this.#save(session, reason);
-    return session;
+    this.#queue.outbox.acknowledge(batch, this.#shown(info));
+    await this.#save(info, reason);
+    return this.#shown(info);
   }
 
-  /** Stores a session this manager made, tells the others, and shows it. */
-  async #save(session: SessionInfo, reason: SessionChangeReason): Promise<void> {
-    await this.#store.write(session);
+  /** Stores an acknowledged session with the outbox, tells the others, and shows it. */
+  async #save(acked: SessionInfo, reason: SessionChangeReason | null): Promise<void> {
+    this.#acked = acked;
+    await this.#persist();
     this.#throwIfDestroyed();
-    this.#channel.post({ type: 'session', session, reason });
-    this.#commit(session, reason, false);
+    this.#post(acked, reason ?? 'updated');
+    this.#commit(acked, reason, false);
   }
 
-  /** Follows a session another tab or manager made. */
-  #adopt(session: SessionInfo, reason: SessionChangeReason): void {
+  #post(acked: SessionInfo, reason: SessionChangeReason): void {
+    this.#channel.post({ type: 'session', session: acked, pending: this.#queue.outbox.values(), reason });
+  }
+
+  /** Writes the acknowledged session and the outbox (other tabs' too), after any write already under way. */
+  #persist(): Promise<void> {
+    const acked = this.#acked;
+    if (!acked) return this.#persisting;
+    this.#persisting = this.#persisting
+      .then(() => this.#store.write(acked, { ...this.#remotePending, ...this.#queue.outbox.values() }))
+      .catch(() => {}); // a store failure moves the record to memory and is reported there
+    return this.#persisting;
+  }
+
+  /**
+   * Follows a session another tab or manager made (acknowledged `session`, and the changes that tab still
+   * has pending); this manager's own pending changes stay on top, and go to that session.
+   */
+  #adopt(session: SessionInfo, pending: FieldValues, reason: SessionChangeReason): void {
     this.#following = false;
-    this.#wanted = defined(pick(session));
-    this.#commit(session, reason, true);
+    this.#remotePending = pending;
+    this.#wanted = { ...pickValues(session), ...pending, ...this.#queue.outbox.values() };
+    const before = this.snapshot.session;
+    // An acknowledgement of what was already shown changes nothing the application can see.
+    const visible = !before || !sameSession(before, this.#shown(session));
+    this.#commit(session, visible ? reason : null, true);
+    this.#queue.flush();
   }
 
   #onMessage(message: ChannelMessage): void {
@@ -326,33 +459,51 @@ class Manager {
       // Another tab is replacing the session (reset, another customer): stop using the old one now, and take
       // the new one, whoever it belongs to, from the channel or from the store once the lock is free.
       this.#following = true;
+      this.#acked = null;
       this.#state.set({ session: null, status: 'starting' });
       this.#start(true);
       return;
     }
-    if (!sameSession(this.snapshot.session, message.session)) this.#adopt(message.session, message.reason);
+    const pending = pickValues(message.pending);
+    if (!sameSession(this.#acked, message.session) || !sameValues(this.#remotePending, pending)) {
+      this.#adopt(message.session, pending, message.reason);
+    }
   }
 
-  /** Shows `session`; a `reason` of null merges what the server said without reporting a change. */
-  #commit(session: SessionInfo, reason: SessionChangeReason | null, remote: boolean): void {
+  /** Shows `acked` with the wanted values; a `reason` of null merges what the server said, unreported. */
+  #commit(acked: SessionInfo, reason: SessionChangeReason | null, remote: boolean): void {
+    this.#acked = acked;
     const previousSessionId = this.#lastSessionId;
-    this.#lastSessionId = session.sessionId;
+    this.#lastSessionId = acked.sessionId;
     this.#state.set({
-      session,
       status: 'ready',
       error: null,
-      ...(reason && { change: { reason, sessionId: session.sessionId, previousSessionId, remote } }),
+      ...(reason && { change: { reason, sessionId: acked.sessionId, previousSessionId, remote } }),
     });
-    const waiters = this.#waiters.splice(0);
-    for (const waiter of waiters) waiter.resolve(this.snapshot.session ?? session);
+    this.#show();
+    const session = this.snapshot.session ?? this.#shown(acked);
+    for (const waiter of this.#waiters.splice(0)) waiter.resolve(session);
+  }
+
+  /** Publishes the current session (snapshot and query cache) and the outbox size. */
+  #show(): void {
+    if (!this.#acked) return;
+    const session = this.#shown(this.#acked);
+    this.#state.set({
+      session: sameSession(this.snapshot.session, session) ? this.snapshot.session : session,
+      pendingUpdates: this.#queue.outbox.size,
+    });
+    this.#queryClient.setQueryData(this.queryKey, this.snapshot.session);
+  }
+
+  #shown(acked: SessionInfo): SessionInfo {
+    return withValues(acked, this.#wanted);
   }
 
   #fail(error: unknown): void {
     if (this.#destroyed) return;
-    this.#state.set({
-      error: error instanceof Error ? error : new Error(String(error)),
-      ...(this.snapshot.session ? {} : { status: 'error' as const }),
-    });
+    const failure = error instanceof Error ? error : new Error(String(error));
+    this.#state.set({ error: failure, ...(this.snapshot.session ? {} : { status: 'error' as const }) });
     if (!this.snapshot.session) this.#rejectWaiters(error);
   }
 
@@ -380,8 +531,8 @@ class Manager {
     this.#state.set({ storage: 'memory', storageError: error, error });
   }
 
-  #locked<T>(work: () => Promise<T>) {
-    return withSessionLock(
+  async #locked<T>(work: () => Promise<T>): Promise<T> {
+    const { result } = await withSessionLock(
       `gkc-session:${this.#options.key}`,
       { locks: this.#options.locks, timeoutMs: this.#options.lockTimeoutMs, signal: this.#abort.signal },
       async () => {
@@ -389,6 +540,7 @@ class Manager {
         return work();
       },
     );
+    return result;
   }
 
   #belongsHere(session: SessionInfo): boolean {
@@ -401,26 +553,23 @@ class Manager {
     );
   }
 
-  #withWanted(info: SessionInfo): SessionInfo {
-    return { ...info, ...this.#wanted };
-  }
-
   #identity(): Identity {
-    return defined<Identity>({ customerId: this.#wanted.customerId, agentId: this.#wanted.agentId });
-  }
-
-  #revalidationKey({ sessionId }: { sessionId: string }): string {
-    return `${this.#options.key}|${sessionId}`;
+    return pickValues({ customerId: this.#wanted.customerId, agentId: this.#wanted.agentId });
   }
 
   #throwIfDestroyed(): void {
     if (this.#destroyed) throw this.#abort.signal.reason;
   }
 
-  /** pagehide/pageshow: release what keeps a page out of the back/forward cache, and catch up on return. */
-  #attachLifecycle(): void {
+  /**
+   * Starts what the manager needs once in use: the channel, the update queue's watch on connectivity, and
+   * the page lifecycle. On `pagehide` it releases what keeps a page out of the back/forward cache (the
+   * channel, the IndexedDB connection); on `pageshow` it catches up from the store.
+   */
+  #attach(): void {
     if (this.#detachLifecycle) return;
     this.#channel.open();
+    this.#queue.start();
     const target = globalThis as Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>>;
     if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') {
       this.#detachLifecycle = () => {};
@@ -447,9 +596,15 @@ class Manager {
   async #catchUp(): Promise<void> {
     const record = await this.#store.read();
     if (this.#destroyed || !record) return;
-    if (!sameSession(this.snapshot.session, record.session)) this.#adopt(record.session, 'restored');
+    const { pending } = record;
+    if (!sameSession(this.#acked, record.session) || !sameValues(this.#remotePending, pending)) {
+      this.#adopt(record.session, pending, 'restored');
+    }
   }
 }
+
+/** Within a mutation, query-core does the retrying: each Update is one try. */
+const once = Object.freeze({ attempts: 1, minDelayMs: 0, maxDelayMs: 0 });
 
 /**
  * Creates a session manager. Validates the options (a `TypeError` names the bad one) and does nothing else:
@@ -466,33 +621,11 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     ready: () => manager.ready(),
     getSnapshot: () => manager.snapshot,
     subscribe: (listener) => manager.subscribe(listener),
+    update: (patch) => manager.update(patch),
     identify: (identity) => manager.identify(identity),
+    fetch: (input, init) => manager.fetch(input, init),
     reset: () => manager.reset(),
     destroy: () => manager.destroy(),
+    queryKey: manager.queryKey,
   };
-}
-
-/** `T` with every field optional and possibly undefined. */
-type Loose<T> = { [K in keyof T]?: T[K] | undefined };
-
-function pick(source: Loose<Identity & VisitData>): Loose<Identity & VisitData> {
-  return {
-    customerId: source.customerId,
-    agentId: source.agentId,
-    visitId: source.visitId,
-    globalVisitId: source.globalVisitId,
-  };
-}
-
-/** Drops undefined fields (`exactOptionalPropertyTypes` keeps "absent" and "undefined" apart). */
-function defined<T extends object>(value: Loose<T>): T {
-  return Object.fromEntries(Object.entries(value).filter(([, field]) => field !== undefined)) as T;
-}
-
-function differs(a: SessionInfo, b: SessionInfo, keys: readonly (typeof fields)[number][]): boolean {
-  return keys.some((key) => a[key] !== b[key]);
-}
-
-function sameSession(a: SessionInfo | null, b: SessionInfo): boolean {
-  return a !== null && a.sessionId === b.sessionId && !differs(a, b, fields);
 }

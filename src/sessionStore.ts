@@ -2,7 +2,9 @@ import { withTimeout } from './abortable';
 import { StorageError } from './errors';
 import { type ClosableStore, createIndexedDbStore, type KeyValueStore } from './indexedDbStore';
 import { memoryStore } from './memoryStore';
+import type { FieldValues } from './outbox';
 import { type SessionInfo, type StoredRecord, storedRecordSchema } from './schemas';
+import { pickValues } from './sessionValues';
 
 class StoreTimeout extends Error {
   override readonly name = 'StoreTimeout';
@@ -53,19 +55,24 @@ export class SessionStore {
     return this.#kind;
   }
 
-  /** The stored record, or null when there is none or it is unreadable (corrupt, old format): then it is removed. */
-  async read(): Promise<StoredRecord | null> {
+  /**
+   * The stored session and its pending changes, or null when there is none or the record is unreadable
+   * (corrupt, old format): then it is removed.
+   */
+  async read(): Promise<{ session: SessionInfo; pending: FieldValues } | null> {
     const value = await this.#run('read', (store) => store.get(this.#options.key));
     if (value === undefined || value === null) return null;
     const parsed = storedRecordSchema.safeParse(value);
-    if (parsed.success) return parsed.data;
+    if (parsed.success)
+      return { session: parsed.data.session, pending: pickValues(parsed.data.pending ?? {}) };
     // A record this version cannot read is worthless; replacing it is better than failing on it forever.
     await this.remove();
     return null;
   }
 
-  async write(session: SessionInfo): Promise<void> {
+  async write(session: SessionInfo, pending: FieldValues = {}): Promise<void> {
     const record: StoredRecord = { v: 1, session, savedAt: Date.now() };
+    if (Object.keys(pending).length > 0) record.pending = pending;
     await this.#run('write', (store) => store.set(this.#options.key, record));
   }
 

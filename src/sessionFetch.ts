@@ -1,0 +1,176 @@
+import { timeoutManager } from '@tanstack/query-core';
+import { NetworkError, TimeoutError } from './errors';
+import type { SessionInfo } from './schemas';
+import { readErrorBody, saysSessionNotFound } from './sendRequest';
+import { isUnderServer, resolveServer, type ServerLocation } from './serverUrl';
+import { identityHeaders } from './sessionClient';
+
+/** What a request needs to travel under a session. */
+export type SessionCarrier = Pick<SessionInfo, 'sessionId' | 'customerId' | 'agentId'>;
+
+/**
+ * Puts a request under the session, for any HTTP client: adds `sessionId` (and `tenantId` when configured)
+ * to the query and the identity headers. A URL outside `baseUrl` comes back untouched, headers included: the
+ * session and identity never reach another server.
+ *
+ * @example
+ * const { url, headers } = decorateRequest(
+ *   { baseUrl: '/gks-server/v1' }, await manager.ready(), 'kbs/_dflt/search', { 'content-type': 'application/json' });
+ * await axios.post(url, { query }, { headers: Object.fromEntries(headers) });
+ */
+export function decorateRequest(
+  server: { baseUrl: string | URL; tenantId?: string },
+  session: SessionCarrier,
+  url: string | URL,
+  headers?: HeadersInit,
+): { url: string; headers: Headers } {
+  const location = resolveServer(server.baseUrl, server.tenantId);
+  return decorate(location, session, resolveTarget(location, url), headers);
+}
+
+/**
+ * A string that is not an absolute URL is a path under `baseUrl`, with or without its leading slash. A
+ * protocol-relative `//host/x` counts as a path too: it cannot leave the server by accident.
+ */
+export function resolveTarget(server: ServerLocation, input: string | URL): URL {
+  if (input instanceof URL) return new URL(input.href);
+  if (/^[a-z][a-z\d+.-]*:/i.test(input)) return new URL(input);
+  return new URL(`${server.baseUrl}/${input.replace(/^\/+/, '')}`);
+}
+
+export function decorate(
+  server: ServerLocation,
+  session: SessionCarrier,
+  target: URL,
+  headers?: HeadersInit,
+): { url: string; headers: Headers } {
+  const merged = new Headers(headers);
+  if (!isUnderServer(server, target)) return { url: target.href, headers: merged };
+  const url = new URL(target.href);
+  url.searchParams.set('sessionId', session.sessionId);
+  if (server.tenantId !== undefined) url.searchParams.set('tenantId', server.tenantId);
+  for (const [name, value] of Object.entries(identityHeaders(session))) {
+    if (name !== 'accept') merged.set(name, value);
+  }
+  return { url: url.href, headers: merged };
+}
+
+export interface SessionFetchContext {
+  server: ServerLocation;
+  transport: typeof fetch;
+  timeoutMs: number;
+  /** The manager's: aborted by `destroy()`, with a DestroyedError. */
+  signal: AbortSignal;
+  ready(): Promise<SessionInfo>;
+  /** Establishes a new session in place of `lostId` (or adopts the one another tab already made). */
+  recover(lostId: string): Promise<SessionInfo>;
+}
+
+/**
+ * `manager.fetch`: sends a Knowledge API request under the session. Not retried (a search or a vote may not
+ * be idempotent), except for the one repeat after the server said the session is unknown.
+ */
+export async function fetchUnderSession(
+  context: SessionFetchContext,
+  input: string | URL | Request,
+  init?: RequestInit,
+): Promise<Response> {
+  const target = resolveTarget(context.server, input instanceof Request ? input.url : input);
+  if (!isUnderServer(context.server, target)) return context.transport(input, init);
+
+  // One plain (url, init) form whatever came in: a Request's body is read once here, so that it can be
+  // sent again after a lost session (a Request body is a stream and can be read only once).
+  const base = input instanceof Request ? await requestInit(input, init) : { ...init };
+  const callerSignal = base.signal ?? undefined;
+  const replayable = !(base.body instanceof ReadableStream);
+  let session = await abortable(context.ready(), callerSignal);
+
+  for (let attempt = 1; ; attempt++) {
+    const { url, headers } = decorate(context.server, session, target, base.headers);
+    const response = await send(context, url, { ...base, headers }, callerSignal);
+    if (!(await saysUnknownSession(response))) return response;
+    if (attempt > 1 || !replayable) {
+      // Not repeated, but the next request should not meet the same lost session.
+      context.recover(session.sessionId).catch(() => {});
+      return response;
+    }
+    session = await abortable(context.recover(session.sessionId), callerSignal);
+  }
+}
+
+/** A 404, or a 400, whose description or message says "session not found" (any case). */
+async function saysUnknownSession(response: Response): Promise<boolean> {
+  if (response.status !== 404 && response.status !== 400) return false;
+  try {
+    return saysSessionNotFound(readErrorBody(await response.clone().text()).description);
+  } catch {
+    return false;
+  }
+}
+
+async function send(
+  context: SessionFetchContext,
+  url: string,
+  init: RequestInit,
+  callerSignal: AbortSignal | undefined,
+): Promise<Response> {
+  const controller = new AbortController();
+  let timedOut = false;
+  const abortWith = (signal: AbortSignal) => () => controller.abort(signal.reason);
+  // The caller's signal governs the whole exchange, body included, as with fetch; the manager's and the
+  // timeout only the wait for the answer's headers (the body then belongs to the caller).
+  const onCallerAbort = callerSignal && abortWith(callerSignal);
+  const onDestroy = abortWith(context.signal);
+  if (callerSignal?.aborted || context.signal.aborted)
+    throw (callerSignal?.aborted ? callerSignal : context.signal).reason;
+  if (onCallerAbort) callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
+  context.signal.addEventListener('abort', onDestroy, { once: true });
+  const timer = timeoutManager.setTimeout(() => {
+    timedOut = true;
+    controller.abort();
+  }, context.timeoutMs);
+  try {
+    return await context.transport(url, { ...init, signal: controller.signal });
+  } catch (cause) {
+    if (timedOut) throw new TimeoutError(context.timeoutMs, { cause });
+    if (callerSignal?.aborted) throw callerSignal.reason;
+    if (context.signal.aborted) throw context.signal.reason;
+    const why = cause instanceof Error && cause.message ? `: ${cause.message}` : '';
+    throw new NetworkError(`The Knowledge Center could not be reached${why}`, { cause });
+  } finally {
+    timeoutManager.clearTimeout(timer);
+    context.signal.removeEventListener('abort', onDestroy);
+  }
+}
+
+/** The fields of a Request as a RequestInit, its body read into memory; `init` wins where it says something. */
+async function requestInit(request: Request, init: RequestInit | undefined): Promise<RequestInit> {
+  const body =
+    request.method === 'GET' || request.method === 'HEAD' ? undefined : await request.clone().arrayBuffer();
+  return {
+    method: request.method,
+    headers: request.headers,
+    ...(body !== undefined && body.byteLength > 0 && { body }),
+    credentials: request.credentials,
+    cache: request.cache,
+    redirect: request.redirect,
+    referrer: request.referrer,
+    referrerPolicy: request.referrerPolicy,
+    integrity: request.integrity,
+    keepalive: request.keepalive,
+    mode: request.mode === 'navigate' ? 'same-origin' : request.mode,
+    signal: request.signal,
+    ...init,
+  };
+}
+
+/** Waits for `promise`, unless the caller aborts first: then rejects as fetch does. */
+function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -1,0 +1,13 @@
+/**
+ * Where the current SessionInfo lives in the application's QueryClient (or the manager's own), so that apps
+ * built on TanStack Query read it with their own observers and see it in their devtools.
+ *
+ * @example
+ * const session = queryClient.getQueryData(sessionQueryKey('https://kc.example.com/gks-server/v1'));
+ */
+export function sessionQueryKey(
+  baseUrl: string,
+  tenantId?: string,
+): readonly ['gkc-session', string, string | null] {
+  return ['gkc-session', baseUrl, tenantId ?? null] as const;
+}

@@ -1,0 +1,117 @@
+import {
+  focusManager,
+  type Mutation,
+  onlineManager,
+  type QueryClient,
+  timeoutManager,
+} from '@tanstack/query-core';
+import { isSessionError } from './errors';
+import { Outbox } from './outbox';
+import { type RetryPolicy, retryDelay, shouldRetry } from './retryPolicy';
+
+export interface UpdateQueueOptions {
+  queryClient: QueryClient;
+  mutationKey: readonly unknown[];
+  /** Mutations of one scope run one after another: changes reach the server in order. */
+  scopeId: string;
+  retry: RetryPolicy;
+  /** Sends what the outbox holds and acknowledges it there; rejects as the server did. */
+  deliver: () => Promise<void>;
+  /** A delivery failed after its retries with an error that may pass: the changes stay pending. */
+  onDeferred: (error: unknown) => void;
+}
+
+/**
+ * Delivers the outbox through query-core mutations, which bring ordering (one scope), retries with backoff,
+ * and the pause while the browser is offline (`onlineManager`), resumed when it comes back.
+ *
+ * A burst is coalesced: at most one mutation waits behind the one in flight, and it sends whatever is
+ * pending when it starts, so 40 calls in a row cost two Updates. When a delivery has spent its retries on a
+ * server that cannot be reached, nothing is lost: the outbox keeps the changes and the queue tries again
+ * when the browser comes online or the page regains focus, or after `maxDelayMs` while the page is visible
+ * (no timers for hidden tabs: they would only drain batteries).
+ */
+export class UpdateQueue {
+  readonly outbox = new Outbox();
+  readonly #options: UpdateQueueOptions;
+  /** A mutation waits to start: the changes made meanwhile will travel with it. */
+  #waiting = false;
+  #mutations = new Set<Mutation<void, unknown, undefined, unknown>>();
+  #timer: ReturnType<typeof timeoutManager.setTimeout> | undefined;
+  #unsubscribe: (() => void)[] = [];
+  #stopped = false;
+
+  constructor(options: UpdateQueueOptions) {
+    this.#options = options;
+  }
+
+  /** Starts watching connectivity and focus (query-core's managers attach their listeners on demand). */
+  start(): void {
+    if (this.#unsubscribe.length || this.#stopped) return;
+    this.#unsubscribe.push(
+      onlineManager.subscribe((online) => {
+        if (!online) return;
+        // Paused mutations resume on their own only in a mounted QueryClient; the app's may not be.
+        void this.#options.queryClient.resumePausedMutations();
+        this.flush();
+      }),
+      focusManager.subscribe((focused) => {
+        if (focused) this.flush();
+      }),
+    );
+  }
+
+  /** Sends what is pending, unless a mutation already waits to (it will take it along). */
+  flush(): void {
+    if (this.#stopped || this.#waiting || this.outbox.size === 0) return;
+    this.#clearTimer();
+    this.#waiting = true;
+    const { queryClient, mutationKey, scopeId, retry } = this.#options;
+    const mutation = queryClient.getMutationCache().build<void, unknown, undefined, unknown>(queryClient, {
+      mutationKey,
+      scope: { id: scopeId },
+      networkMode: 'online',
+      mutationFn: async () => {
+        this.#waiting = false;
+        await this.#options.deliver();
+      },
+      // query-core counts failures from 0; the policy counts tries from 1.
+      retry: (failures, error) => shouldRetry(retry, failures + 1, error),
+      retryDelay: (failures, error) => retryDelay(retry, failures + 1, error),
+    });
+    this.#mutations.add(mutation);
+    mutation.execute(undefined).then(
+      () => this.#mutations.delete(mutation),
+      (error: unknown) => {
+        this.#mutations.delete(mutation);
+        this.#waiting = false;
+        if (this.#stopped || !isSessionError(error) || !error.retryable) return;
+        this.#options.onDeferred(error);
+        this.#scheduleRetry();
+      },
+    );
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#clearTimer();
+    for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
+    // Paused mutations of a destroyed manager must not wake up in a QueryClient the application keeps.
+    for (const mutation of this.#mutations) this.#options.queryClient.getMutationCache().remove(mutation);
+    this.#mutations.clear();
+  }
+
+  #scheduleRetry(): void {
+    this.#clearTimer();
+    if (!focusManager.isFocused()) return; // the focus subscription takes over
+    this.#timer = timeoutManager.setTimeout(() => {
+      this.#timer = undefined;
+      this.flush();
+    }, this.#options.retry.maxDelayMs);
+  }
+
+  #clearTimer(): void {
+    if (this.#timer !== undefined) timeoutManager.clearTimeout(this.#timer);
+    this.#timer = undefined;
+  }
+}
