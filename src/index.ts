@@ -8,6 +8,11 @@ export type { SessionChange, SessionChangeReason, SessionSnapshot, SnapshotListe
 export type { StorageKind } from './sessionStore';
 export type { KeyValueStore } from './indexedDbStore';
 export type { LockManagerLike } from './sessionLock';
+export { sessionQueryKey } from './sessionQuery';
+
+// Requests under the session, for any HTTP client.
+export { decorateRequest } from './sessionFetch';
+export type { SessionCarrier } from './sessionFetch';
 
 // The session calls, for applications that manage the session themselves.
 export { createSessionClient } from './sessionClient';

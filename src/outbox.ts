@@ -16,13 +16,16 @@ interface Waiter {
   fields: SyncedField[];
   resolve: (session: SessionInfo) => void;
   reject: (error: unknown) => void;
+  /** Set when the server refused this change; the caller learns it at the next `settle`. */
+  refused?: unknown;
 }
 
 /**
  * The changes the server has not acknowledged yet, coalesced: one value per field, the latest. Each change
  * gets a number; a caller waits until every field it changed has been acknowledged at that number or later
  * (a later value of the same field acknowledges it too). Pure bookkeeping: sending, storing and telling other
- * tabs are the manager's.
+ * tabs are the manager's. Callers are settled apart (`settle`), once the manager has shown and stored the
+ * outcome, so that a resolved caller finds the snapshot and the store already up to date.
  */
 export class Outbox {
   #pending = new Map<SyncedField, { value: string; seq: number }>();
@@ -60,24 +63,18 @@ export class Outbox {
   }
 
   /** The server acknowledged `batch`: those values are no longer pending, unless changed again since. */
-  acknowledge(batch: Batch, session: SessionInfo): void {
+  acknowledge(batch: Batch): void {
     for (const field of syncedFields) {
       const seq = batch.seqs[field];
       if (seq === undefined) continue;
       if (this.#pending.get(field)?.seq === seq) this.#pending.delete(field);
       this.#ackedSeq.set(field, Math.max(seq, this.#ackedSeq.get(field) ?? 0));
     }
-    this.#settle(session);
-  }
-
-  /** Everything pending reached the server (a Create carries every value): nothing is pending. */
-  acknowledgeAll(session: SessionInfo): void {
-    this.acknowledge(this.batch(), session);
   }
 
   /**
    * The server refused `batch` for good: its values are dropped (unless changed again since) and every caller
-   * waiting on them is rejected. Returns the fields whose value must be rolled back.
+   * waiting on them will be rejected. Returns the fields whose value must be rolled back.
    */
   refuse(batch: Batch, error: unknown): SyncedField[] {
     const rolledBack: SyncedField[] = [];
@@ -88,14 +85,13 @@ export class Outbox {
         rolledBack.push(field);
       }
     }
-    this.#waiters = this.#waiters.filter((waiter) => {
+    for (const waiter of this.#waiters) {
       const refused = waiter.fields.some((field) => {
         const seq = batch.seqs[field];
         return seq !== undefined && seq >= waiter.seq && (this.#ackedSeq.get(field) ?? 0) < waiter.seq;
       });
-      if (refused) waiter.reject(error);
-      return !refused;
-    });
+      if (refused) waiter.refused = error;
+    }
     return rolledBack;
   }
 
@@ -104,8 +100,13 @@ export class Outbox {
     for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
   }
 
-  #settle(session: SessionInfo): void {
+  /** Resolves the callers whose changes are all acknowledged, with `session`; rejects the refused ones. */
+  settle(session: SessionInfo): void {
     this.#waiters = this.#waiters.filter((waiter) => {
+      if (waiter.refused !== undefined) {
+        waiter.reject(waiter.refused);
+        return false;
+      }
       const done = waiter.fields.every((field) => (this.#ackedSeq.get(field) ?? 0) >= waiter.seq);
       if (done) waiter.resolve(session);
       return !done;

@@ -245,11 +245,11 @@ class Manager {
           }),
         );
         if (Object.keys(done).length > 0) {
-          this.#queue.outbox.acknowledge({ values: {}, seqs: done as Batch['seqs'] }, record.session);
+          this.#queue.outbox.acknowledge({ values: {}, seqs: done as Batch['seqs'] });
         }
       }
       const batch = this.#queue.outbox.batch();
-      if (isEmpty(batch.values)) return;
+      if (isEmpty(batch.values)) return this.#queue.outbox.settle(this.#shown(acked));
       let answer: SessionInfo;
       try {
         answer = await this.#client.update(acked.sessionId, this.#wanted, {
@@ -267,7 +267,7 @@ class Manager {
       // 8.5.1 answers an Update of an unknown id with a session it created, holding the data.
       if (answer.sessionId !== acked.sessionId)
         return void (await this.#adoptReplacementLocked(acked.sessionId, answer));
-      this.#queue.outbox.acknowledge(batch, this.#shown(answer));
+      this.#queue.outbox.acknowledge(batch);
       // The change was reported when it was made; the acknowledgement only confirms it.
       await this.#save(answer, null);
     });
@@ -280,8 +280,7 @@ class Manager {
       if (value === undefined) delete this.#wanted[field];
       else this.#wanted[field] = value;
     }
-    this.#state.set({ error: error as Error });
-    if (this.#acked) await this.#save(this.#acked, null);
+    if (this.#acked) await this.#save(this.#acked, 'updated', error as Error);
   }
 
   /** The page-load path: one store read; a usable session ends it, otherwise one Create under the lock. */
@@ -349,7 +348,7 @@ class Manager {
   async #adoptReplacementLocked(lostId: string, answer: SessionInfo): Promise<SessionInfo> {
     const moved = await this.#movedOn(lostId);
     if (moved) return moved;
-    this.#queue.outbox.acknowledgeAll(this.#shown(answer));
+    this.#queue.outbox.acknowledge(this.#queue.outbox.batch());
     this.#queue.outbox.change(missingValues(answer, this.#wanted), false);
     await this.#save(answer, 'replaced');
     this.#queue.flush();
@@ -410,18 +409,23 @@ class Manager {
     const batch = this.#queue.outbox.batch();
     const info = await this.#client.create(this.#wanted, { signal: this.#abort.signal });
     this.#throwIfDestroyed();
-    this.#queue.outbox.acknowledge(batch, this.#shown(info));
+    this.#queue.outbox.acknowledge(batch);
     await this.#save(info, reason);
     return this.#shown(info);
   }
 
-  /** Stores an acknowledged session with the outbox, tells the others, and shows it. */
-  async #save(acked: SessionInfo, reason: SessionChangeReason | null): Promise<void> {
+  /** Stores an acknowledged session with the outbox, tells the others, shows it, and settles the callers. */
+  async #save(
+    acked: SessionInfo,
+    reason: SessionChangeReason | null,
+    error: Error | null = null,
+  ): Promise<void> {
     this.#acked = acked;
     await this.#persist();
     this.#throwIfDestroyed();
     this.#post(acked, reason ?? 'updated');
-    this.#commit(acked, reason, false);
+    this.#commit(acked, reason, false, error);
+    this.#queue.outbox.settle(this.#shown(acked));
   }
 
   #post(acked: SessionInfo, reason: SessionChangeReason): void {
@@ -471,13 +475,18 @@ class Manager {
   }
 
   /** Shows `acked` with the wanted values; a `reason` of null merges what the server said, unreported. */
-  #commit(acked: SessionInfo, reason: SessionChangeReason | null, remote: boolean): void {
+  #commit(
+    acked: SessionInfo,
+    reason: SessionChangeReason | null,
+    remote: boolean,
+    error: Error | null = null,
+  ): void {
     this.#acked = acked;
     const previousSessionId = this.#lastSessionId;
     this.#lastSessionId = acked.sessionId;
     this.#state.set({
       status: 'ready',
-      error: null,
+      error,
       ...(reason && { change: { reason, sessionId: acked.sessionId, previousSessionId, remote } }),
     });
     this.#show();

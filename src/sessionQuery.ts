@@ -1,3 +1,5 @@
+import { resolveServer } from './serverUrl';
+
 /**
  * Where the current SessionInfo lives in the application's QueryClient (or the manager's own), so that apps
  * built on TanStack Query read it with their own observers and see it in their devtools.
@@ -6,8 +8,9 @@
  * const session = queryClient.getQueryData(sessionQueryKey('https://kc.example.com/gks-server/v1'));
  */
 export function sessionQueryKey(
-  baseUrl: string,
+  baseUrl: string | URL,
   tenantId?: string,
 ): readonly ['gkc-session', string, string | null] {
-  return ['gkc-session', baseUrl, tenantId ?? null] as const;
+  // The same key however the root is written (a trailing slash, a path against the page).
+  return ['gkc-session', resolveServer(baseUrl, tenantId).baseUrl, tenantId ?? null] as const;
 }

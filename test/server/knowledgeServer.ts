@@ -244,7 +244,11 @@ export function createKnowledgeServer(options: KnowledgeServerOptions = {}): Kno
 
   function cors(req: IncomingMessage, res: ServerResponse): boolean {
     const origin = req.headers.origin;
-    if (!origin) return true;
+    if (!origin) {
+      // Some clients (happy-dom among them) leave Origin off simple GETs yet still check the answer's CORS.
+      if (config.allowedOrigins === '*') res.setHeader('access-control-allow-origin', '*');
+      return true;
+    }
     const allowed = config.allowedOrigins === '*' || config.allowedOrigins.includes(origin);
     res.setHeader('vary', 'Origin');
     if (!allowed) return false;
