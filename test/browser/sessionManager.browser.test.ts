@@ -132,4 +132,66 @@ describe('in Chromium', () => {
     await expect.poll(async () => (await snapshot(b))?.session?.customerId).toBe('c-77');
     expect((await snapshot(b))?.session?.sessionId).toBe(sessionId);
   });
+
+  it('shows an update in every tab at once, with one Update from the tab that made it', async () => {
+    const [a, b] = [await open(), await open()];
+    const { sessionId } = await started(a);
+    await started(b);
+    await a.evaluate(() => window.manager?.update({ visitId: 'v-cross' }));
+    await expect.poll(async () => (await snapshot(b))?.session?.visitId).toBe('v-cross');
+    expect(harness.server.sessions.get(sessionId ?? '')?.visitId).toBe('v-cross');
+    expect(harness.server.calls('update')).toHaveLength(1);
+  });
+
+  it('holds an update while the browser is offline and sends it when it is back', async () => {
+    const page = await open();
+    const { sessionId } = await started(page);
+    await context.setOffline(true);
+    await page.evaluate(() => {
+      void window.manager?.update({ visitId: 'v-offline' });
+    });
+    await expect.poll(async () => (await snapshot(page))?.pendingUpdates).toBe(1);
+    expect(harness.server.calls('update')).toHaveLength(0);
+    await context.setOffline(false);
+    await expect.poll(() => harness.server.sessions.get(sessionId ?? '')?.visitId).toBe('v-offline');
+    await expect.poll(async () => (await snapshot(page))?.pendingUpdates).toBe(0);
+  });
+
+  it('sends after a reload an update made while the server was down', async () => {
+    const page = await open({ retry: { attempts: 2, minDelayMs: 10, maxDelayMs: 50 } });
+    const { sessionId } = await started(page);
+    harness.server.faults = { down: true };
+    await page.evaluate(() => {
+      void window.manager?.update({ visitId: 'v-durable' }).catch(() => {});
+    });
+    await expect.poll(async () => (await snapshot(page))?.error?.name).toBe('NetworkError');
+    await page.close();
+    harness.server.faults = {};
+    const next = await open();
+    expect((await started(next)).sessionId).toBe(sessionId);
+    await expect.poll(() => harness.server.sessions.get(sessionId ?? '')?.visitId).toBe('v-durable');
+    await expect.poll(async () => (await snapshot(next))?.pendingUpdates).toBe(0);
+  });
+
+  it('carries the session on a search, and repeats it with its body after the session was lost', async () => {
+    const page = await open();
+    const { sessionId } = await started(page);
+    harness.server.forgetSessions();
+    const result = await page.evaluate(async () => {
+      const response = await window.manager?.fetch('kbs/support/search?lang=en', {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ query: 'invoice' }),
+      });
+      return { status: response?.status, body: await response?.json() };
+    });
+    expect(result.status).toBe(200);
+    expect(result.body.response.documents[0].id).toBe('invoice-download');
+    const searches = harness.server.calls('search');
+    expect(searches.map((entry) => entry.status)).toEqual([404, 200]);
+    expect(searches[0]?.sessionId).toBe(sessionId);
+    expect(searches[1]?.sessionId).not.toBe(sessionId);
+    expect(searches[1]?.body).toEqual({ query: 'invoice' });
+  });
 });
+
