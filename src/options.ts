@@ -25,6 +25,12 @@ export interface SessionManagerOptions {
    */
   storage?: 'indexeddb' | 'memory' | KeyValueStore;
   /**
+   * Keep `visitId` and `globalVisitId` in step with the Genesys Web Engagement tracker on the page, read
+   * with `_gt.push(['getIDs', callback])` at start and whenever the page regains focus.
+   * @default false
+   */
+  webEngagement?: boolean;
+  /**
    * Check a stored session with the server (Retrieve) in the background at start. `ready()` does not wait.
    * @default true
    */
@@ -82,6 +88,7 @@ export interface ResolvedOptions {
   readonly globalVisitId: string | undefined;
   readonly storage: 'indexeddb' | 'memory' | KeyValueStore;
   readonly revalidate: boolean;
+  readonly webEngagement: boolean;
   readonly retry: RetryPolicy;
   readonly fetch: typeof fetch | undefined;
   readonly queryClient: QueryClient | undefined;
@@ -95,6 +102,7 @@ export interface ResolvedOptions {
 export const defaults = Object.freeze({
   storage: 'indexeddb',
   revalidate: true,
+  webEngagement: false,
   storageTimeoutMs: 3000,
   lockTimeoutMs: 5000,
 } as const);
@@ -129,6 +137,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     globalVisitId: options.globalVisitId,
     storage,
     revalidate: options.revalidate ?? defaults.revalidate,
+    webEngagement: options.webEngagement ?? defaults.webEngagement,
     retry: resolveRetryPolicy(options.retry),
     fetch: options.fetch,
     queryClient: options.queryClient,

@@ -18,6 +18,7 @@ import {
 import { SessionStore } from './sessionStore';
 import { isEmpty, missingValues, pickValues, sameSession, sameValues, withValues } from './sessionValues';
 import { UpdateQueue } from './updateQueue';
+import { watchWebEngagement } from './webEngagement';
 
 /** The session layer of a Knowledge Center front end. See `createSessionManager`. */
 export interface SessionManager {
@@ -579,9 +580,17 @@ class Manager {
     if (this.#detachLifecycle) return;
     this.#channel.open();
     this.#queue.start();
+    const stopWatching = this.#options.webEngagement
+      ? watchWebEngagement((ids) => {
+          // Only what changed: the tracker answers the same ids on every focus.
+          if (!sameValues({ ...this.#wanted, ...pickValues(ids) }, this.#wanted)) {
+            this.update(ids).catch(() => {}); // a refusal is reported in the snapshot
+          }
+        })
+      : () => {};
     const target = globalThis as Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>>;
     if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') {
-      this.#detachLifecycle = () => {};
+      this.#detachLifecycle = stopWatching;
       return;
     }
     const onPageHide = () => {
@@ -597,6 +606,7 @@ class Manager {
     target.addEventListener('pagehide', onPageHide);
     target.addEventListener('pageshow', onPageShow);
     this.#detachLifecycle = () => {
+      stopWatching();
       target.removeEventListener?.('pagehide', onPageHide);
       target.removeEventListener?.('pageshow', onPageShow);
     };

@@ -1,5 +1,5 @@
-import { onlineManager, QueryClient, QueryObserver } from '@tanstack/query-core';
-import { afterEach, describe, expect, it } from 'vitest';
+import { focusManager, onlineManager, QueryClient, QueryObserver } from '@tanstack/query-core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DestroyedError, HttpError, sessionQueryKey } from '../src/index';
 import { manager, readRecord, tick } from './helpers/managers';
 import { startStandIn } from './helpers/standIn';
@@ -205,5 +205,40 @@ describe('the session in the QueryClient', () => {
     const mutations = queryClient.getMutationCache().findAll({ mutationKey: [...m.queryKey, 'update'] });
     expect(mutations.length).toBeGreaterThan(0);
     await expect.poll(() => mutations.every((mutation) => mutation.state.status === 'success')).toBe(true);
+  });
+});
+
+describe('Web Engagement', () => {
+  afterEach(() => {
+    delete (globalThis as { _gt?: unknown })._gt;
+  });
+
+  it('keeps the visit ids in step with the tracker when asked to', async () => {
+    const { server, baseUrl } = await startStandIn();
+    // The tracker's Monitoring JS API, as far as the library uses it.
+    let ids = { visitID: 'gwe-visit-1', globalVisitID: 'gwe-global' };
+    (globalThis as { _gt?: unknown })._gt = {
+      push: ([command, callback]: [string, (value: unknown) => void]) => {
+        if (command === 'getIDs') callback(ids);
+      },
+    };
+    const m = manager({ baseUrl, webEngagement: true });
+    const { sessionId } = await m.ready();
+    expect(server.calls('create')[0]?.body).toEqual({ visitId: 'gwe-visit-1', globalVisitId: 'gwe-global' });
+
+    ids = { visitID: 'gwe-visit-2', globalVisitID: 'gwe-global' };
+    focusManager.setFocused(false);
+    focusManager.setFocused(true); // a new visit, noticed when the page regains focus
+    await expect.poll(() => server.sessions.get(sessionId)?.visitId).toBe('gwe-visit-2');
+    focusManager.setFocused(undefined);
+    expect(server.calls('update')).toHaveLength(1);
+  });
+
+  it('leaves the tracker alone by default', async () => {
+    const { baseUrl } = await startStandIn();
+    const push = vi.fn();
+    (globalThis as { _gt?: unknown })._gt = { push };
+    await manager({ baseUrl }).ready();
+    expect(push).not.toHaveBeenCalled();
   });
 });

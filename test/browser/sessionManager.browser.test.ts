@@ -194,4 +194,3 @@ describe('in Chromium', () => {
     expect(searches[1]?.body).toEqual({ query: 'invoice' });
   });
 });
-
