@@ -1,4 +1,4 @@
-import { QueryClient } from '@tanstack/query-core';
+import { QueryClient, timeoutManager } from '@tanstack/query-core';
 import { DestroyedError, isSessionErrorWithCode, type StorageError } from './errors';
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
 import type { Batch, FieldValues } from './outbox';
@@ -202,6 +202,8 @@ class Manager {
     this.#detachLifecycle?.();
     this.#channel.close();
     this.#store.close();
+    // A QueryClient of our own would otherwise live on through its cache's garbage-collection timers.
+    if (!this.#options.queryClient) this.#queryClient.clear();
     this.#state.dispose();
   }
 
@@ -318,7 +320,11 @@ class Manager {
       this.#persist();
       this.#queue.flush();
     } else if (this.#options.revalidate && !revalidated.has(`${this.#options.key}|${stored.sessionId}`)) {
-      this.#background(this.#revalidate(stored.sessionId));
+      // In the next task, once the application has taken its session: the check never competes with the
+      // page's own first work, and no request leaves before ready() has resolved.
+      timeoutManager.setTimeout(() => {
+        if (!this.#destroyed) this.#background(this.#revalidate(stored.sessionId));
+      }, 0);
     }
   }
 
