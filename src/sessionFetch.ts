@@ -46,7 +46,7 @@ export function decorate(
 ): { url: string; headers: Headers } {
   const merged = new Headers(headers);
   if (!isUnderServer(server, target)) return { url: target.href, headers: merged };
-  const url = new URL(target.href);
+  const url = new URL(target);
   url.searchParams.set('sessionId', session.sessionId);
   if (server.tenantId !== undefined) url.searchParams.set('tenantId', server.tenantId);
   for (const [name, value] of Object.entries(identityHeaders(session))) {
@@ -88,7 +88,9 @@ export async function fetchUnderSession(
   for (let attempt = 1; ; attempt++) {
     const { url, headers } = decorate(context.server, session, target, base.headers);
     const response = await send(context, url, { ...base, headers }, callerSignal);
-    if (!(await saysUnknownSession(response))) return response;
+    if ((response.status !== 404 && response.status !== 400) || !(await saysUnknownSession(response))) {
+      return response;
+    }
     if (attempt > 1 || !replayable) {
       // Not repeated, but the next request should not meet the same lost session.
       context.recover(session.sessionId).catch(() => {});
@@ -98,9 +100,8 @@ export async function fetchUnderSession(
   }
 }
 
-/** A 404, or a 400, whose description or message says "session not found" (any case). */
+/** A 404 or 400 answer whose description or message says "session not found" (any case). */
 async function saysUnknownSession(response: Response): Promise<boolean> {
-  if (response.status !== 404 && response.status !== 400) return false;
   try {
     return saysSessionNotFound(readErrorBody(await response.clone().text()).description);
   } catch {
