@@ -1,4 +1,4 @@
-import type { KeyValueStore } from './indexedDbStore';
+import type { KeyValueStore } from './indexedDbStore.js';
 
 /**
  * One map for the whole page: two managers for the same server in one page share their session even when

@@ -1,9 +1,9 @@
 import type { QueryClient } from '@tanstack/query-core';
-import type { KeyValueStore } from './indexedDbStore';
-import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retryPolicy';
-import { checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl';
-import { resolveTimeout } from './sessionClient';
-import type { LockManagerLike } from './sessionLock';
+import type { KeyValueStore } from './indexedDbStore.js';
+import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retryPolicy.js';
+import { checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
+import { resolveTimeout } from './sessionClient.js';
+import type { LockManagerLike } from './sessionLock.js';
 
 export interface SessionManagerOptions {
   /** Root of the Knowledge Center REST API, e.g. `https://kc.example.com/gks-server/v1`; absolute, or a path. */

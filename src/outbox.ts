@@ -1,4 +1,4 @@
-import type { SessionInfo } from './schemas';
+import type { SessionInfo } from './schemas.js';
 
 /** The values the manager keeps in step with the server through Updates. */
 export const syncedFields = ['customerId', 'agentId', 'visitId', 'globalVisitId'] as const;

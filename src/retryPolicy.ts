@@ -1,4 +1,4 @@
-import { isSessionError } from './errors';
+import { isSessionError } from './errors.js';
 
 /** How retryable failures of the session calls are repeated. */
 export interface RetryOptions {

@@ -1,7 +1,13 @@
 import { timeoutManager } from '@tanstack/query-core';
-import { linkedController } from './abortable';
-import { HttpError, InvalidResponseError, NetworkError, SessionNotFoundError, TimeoutError } from './errors';
-import { parseRetryAfter } from './retryPolicy';
+import { linkedController } from './abortable.js';
+import {
+  HttpError,
+  InvalidResponseError,
+  NetworkError,
+  SessionNotFoundError,
+  TimeoutError,
+} from './errors.js';
+import { parseRetryAfter } from './retryPolicy.js';
 
 /**
  * One HTTP exchange with the Knowledge Center: timeout, abort, size limit, envelope and error mapping.

@@ -1,4 +1,4 @@
-import { controlCharacters } from './schemas';
+import { controlCharacters } from './schemas.js';
 
 /**
  * Where the Knowledge Center lives, and which URLs count as "under" it. Resolved once from the options;

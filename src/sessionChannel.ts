@@ -1,6 +1,6 @@
 import * as z from 'zod/mini';
-import { sessionInfoSchema } from './schemas';
-import { sessionChangeReasons } from './sessionState';
+import { sessionInfoSchema } from './schemas.js';
+import { sessionChangeReasons } from './sessionState.js';
 
 /**
  * What one manager tells the others of the same server (other tabs, and other managers of the same page:

@@ -1,15 +1,15 @@
-import { sleep } from './abortable';
-import { InvalidResponseError } from './errors';
+import { sleep } from './abortable.js';
+import { InvalidResponseError } from './errors.js';
 import {
   type RetryOptions,
   type RetryPolicy,
   resolveRetryPolicy,
   retryDelay,
   shouldRetry,
-} from './retryPolicy';
-import { describeIssues, type SessionInfo, sessionInfoSchema } from './schemas';
-import { type JsonRequest, sendJsonRequest } from './sendRequest';
-import { apiUrl, checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl';
+} from './retryPolicy.js';
+import { describeIssues, type SessionInfo, sessionInfoSchema } from './schemas.js';
+import { type JsonRequest, sendJsonRequest } from './sendRequest.js';
+import { apiUrl, checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
 
 /** Who is asking: sent as the `gkc_customerId` and `gkc_agentId` headers. */
 export interface Identity {

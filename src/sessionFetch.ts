@@ -1,9 +1,9 @@
 import { timeoutManager } from '@tanstack/query-core';
-import { NetworkError, TimeoutError } from './errors';
-import type { SessionInfo } from './schemas';
-import { readErrorBody, saysSessionNotFound } from './sendRequest';
-import { isUnderServer, resolveServer, type ServerLocation } from './serverUrl';
-import { identityHeaders } from './sessionClient';
+import { NetworkError, TimeoutError } from './errors.js';
+import type { SessionInfo } from './schemas.js';
+import { readErrorBody, saysSessionNotFound } from './sendRequest.js';
+import { isUnderServer, resolveServer, type ServerLocation } from './serverUrl.js';
+import { identityHeaders } from './sessionClient.js';
 
 /** What a request needs to travel under a session. */
 export type SessionCarrier = Pick<SessionInfo, 'sessionId' | 'customerId' | 'agentId'>;

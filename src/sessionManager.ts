@@ -1,24 +1,24 @@
 import { QueryClient, timeoutManager } from '@tanstack/query-core';
-import { DestroyedError, isSessionErrorWithCode, type StorageError } from './errors';
-import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options';
-import type { Batch, FieldValues } from './outbox';
-import type { SessionInfo } from './schemas';
-import { checkHeaderId, checkId } from './serverUrl';
-import { type ChannelMessage, SessionChannel } from './sessionChannel';
-import { createSessionClient, type Identity, type SessionClient, type VisitData } from './sessionClient';
-import { fetchUnderSession } from './sessionFetch';
-import { withSessionLock } from './sessionLock';
-import { sessionQueryKey } from './sessionQuery';
+import { DestroyedError, isSessionErrorWithCode, type StorageError } from './errors.js';
+import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options.js';
+import type { Batch, FieldValues } from './outbox.js';
+import type { SessionInfo } from './schemas.js';
+import { checkHeaderId, checkId } from './serverUrl.js';
+import { type ChannelMessage, SessionChannel } from './sessionChannel.js';
+import { createSessionClient, type Identity, type SessionClient, type VisitData } from './sessionClient.js';
+import { fetchUnderSession } from './sessionFetch.js';
+import { withSessionLock } from './sessionLock.js';
+import { sessionQueryKey } from './sessionQuery.js';
 import {
   type SessionChangeReason,
   type SessionSnapshot,
   SessionState,
   type SnapshotListener,
-} from './sessionState';
-import { SessionStore } from './sessionStore';
-import { isEmpty, missingValues, pickValues, sameSession, sameValues, withValues } from './sessionValues';
-import { UpdateQueue } from './updateQueue';
-import { watchWebEngagement } from './webEngagement';
+} from './sessionState.js';
+import { SessionStore } from './sessionStore.js';
+import { isEmpty, missingValues, pickValues, sameSession, sameValues, withValues } from './sessionValues.js';
+import { UpdateQueue } from './updateQueue.js';
+import { watchWebEngagement } from './webEngagement.js';
 
 /** The session layer of a Knowledge Center front end. See `createSessionManager`. */
 export interface SessionManager {

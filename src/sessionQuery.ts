@@ -1,4 +1,4 @@
-import { resolveServer } from './serverUrl';
+import { resolveServer } from './serverUrl.js';
 
 /**
  * Where the current SessionInfo lives in the application's QueryClient (or the manager's own), so that apps

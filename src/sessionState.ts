@@ -1,6 +1,6 @@
-import type { StorageError } from './errors';
-import type { SessionInfo } from './schemas';
-import type { StorageKind } from './sessionStore';
+import type { StorageError } from './errors.js';
+import type { SessionInfo } from './schemas.js';
+import type { StorageKind } from './sessionStore.js';
 
 /** Why `session` last changed. */
 export const sessionChangeReasons = [

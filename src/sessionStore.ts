@@ -1,10 +1,10 @@
-import { withTimeout } from './abortable';
-import { StorageError } from './errors';
-import { type ClosableStore, createIndexedDbStore, type KeyValueStore } from './indexedDbStore';
-import { memoryStore } from './memoryStore';
-import type { FieldValues } from './outbox';
-import { type SessionInfo, type StoredRecord, storedRecordSchema } from './schemas';
-import { pickValues } from './sessionValues';
+import { withTimeout } from './abortable.js';
+import { StorageError } from './errors.js';
+import { type ClosableStore, createIndexedDbStore, type KeyValueStore } from './indexedDbStore.js';
+import { memoryStore } from './memoryStore.js';
+import type { FieldValues } from './outbox.js';
+import { type SessionInfo, type StoredRecord, storedRecordSchema } from './schemas.js';
+import { pickValues } from './sessionValues.js';
 
 class StoreTimeout extends Error {
   override readonly name = 'StoreTimeout';

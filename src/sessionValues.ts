@@ -1,5 +1,5 @@
-import { type FieldValues, type SyncedField, syncedFields } from './outbox';
-import type { SessionInfo } from './schemas';
+import { type FieldValues, type SyncedField, syncedFields } from './outbox.js';
+import type { SessionInfo } from './schemas.js';
 
 /** Small pure helpers over the identity and visit values a session carries. */
 

@@ -5,9 +5,9 @@ import {
   type QueryClient,
   timeoutManager,
 } from '@tanstack/query-core';
-import { isSessionError } from './errors';
-import { Outbox } from './outbox';
-import { type RetryPolicy, retryDelay, shouldRetry } from './retryPolicy';
+import { isSessionError } from './errors.js';
+import { Outbox } from './outbox.js';
+import { type RetryPolicy, retryDelay, shouldRetry } from './retryPolicy.js';
 
 export interface UpdateQueueOptions {
   queryClient: QueryClient;

@@ -1,6 +1,6 @@
 import { focusManager } from '@tanstack/query-core';
 import * as z from 'zod/mini';
-import type { VisitData } from './sessionClient';
+import type { VisitData } from './sessionClient.js';
 
 /**
  * The Genesys Web Engagement tracker's visit ids, read with `_gt.push(['getIDs', callback])` (its Monitoring

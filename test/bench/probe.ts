@@ -16,7 +16,12 @@ export async function main() {
       const on = () => c.abort();
       longLived.addEventListener('abort', on, { once: true });
       const t = setTimeout(() => c.abort(), 10000);
-      try { return await fetch(abs, { headers: new Headers(), signal: c.signal }); } finally { clearTimeout(t); longLived.removeEventListener('abort', on); }
+      try {
+        return await fetch(abs, { headers: new Headers(), signal: c.signal });
+      } finally {
+        clearTimeout(t);
+        longLived.removeEventListener('abort', on);
+      }
     };
     const variants: Record<string, () => Promise<Response>> = {
       plain: () => fetch(abs),

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { sampleArticles, sampleKbId, searchArticles, suggestTitles, topArticles } from './sampleArticles';
+import { sampleArticles, sampleKbId, searchArticles, suggestTitles, topArticles } from './sampleArticles.ts';
 
 /**
  * A stand-in Genesys Knowledge Center: the Session Management calls and the session-carrying Knowledge API

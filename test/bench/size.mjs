@@ -1,0 +1,71 @@
+// `npm run size`: the library's size, minified and gzipped, against its budgets, and the figure the README
+// states against the one measured (so that the claim cannot go stale). Exits 1 when the README's figure is
+// off, and, with --strict, when a budget is exceeded.
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'vite';
+
+const root = fileURLToPath(new URL('../..', import.meta.url));
+const budgets = { own: 6 * 1024, bundle: 18 * 1024 };
+
+/** Minified ES bundle of src/index.ts, with the dependencies inside it or left as imports. */
+async function measure(bundleDependencies) {
+  const output = await build({
+    root,
+    configFile: false,
+    logLevel: 'silent',
+    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    build: {
+      write: false,
+      minify: true,
+      target: 'es2022',
+      lib: { entry: `${root}/src/index.ts`, formats: ['es'], fileName: 'size' },
+      // Library mode keeps whitespace in ES output; an application's bundler would not.
+      rolldownOptions: {
+        output: { minify: true },
+        ...(!bundleDependencies && { external: [/^@tanstack\/query-core/, /^idb-keyval/, /^zod/] }),
+      },
+    },
+  });
+  const [result] = Array.isArray(output) ? output : [output];
+  const code = result.output
+    .filter((item) => item.type === 'chunk')
+    .map((chunk) => chunk.code)
+    .join('\n');
+  return { raw: Buffer.byteLength(code), gzip: gzipSync(code, { level: 9 }).length };
+}
+
+const kb = (bytes) => (bytes / 1024).toFixed(1);
+const own = await measure(false);
+const bundle = await measure(true);
+const strict = process.argv.includes('--strict');
+let failed = false;
+
+console.log('| what | minified | gzip | budget (gzip) | within |');
+console.log('|---|---|---|---|---|');
+for (const [name, size, budget] of [
+  ['library code alone (dependencies as imports)', own, budgets.own],
+  ['whole bundle (query-core, zod/mini, idb-keyval inside)', bundle, budgets.bundle],
+]) {
+  const within = size.gzip <= budget;
+  if (strict) failed ||= !within;
+  console.log(
+    `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${kb(budget)} KB | ${within ? 'yes' : 'NO'} |`,
+  );
+}
+
+// The README's pitch says "<N> KB gzipped" for the whole bundle.
+const readme = readFileSync(`${root}/README.md`, 'utf8');
+const claim = readme.match(/(\d+(?:\.\d+)?) KB gzipped/);
+const measured = kb(bundle.gzip);
+if (!claim) {
+  console.log('README.md states no "<N> KB gzipped" figure');
+  failed = true;
+} else if (claim[1] !== measured) {
+  console.log(`README.md says ${claim[1]} KB gzipped; measured ${measured} KB: update the README`);
+  failed = true;
+} else {
+  console.log(`README.md's figure (${claim[1]} KB gzipped) matches the measurement`);
+}
+process.exit(failed ? 1 : 0);
