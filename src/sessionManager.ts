@@ -290,10 +290,12 @@ class Manager {
   #start(skipStoredRead: boolean): void {
     if (this.#starting || this.#destroyed) return;
     this.#starting = true;
+    // The read goes first: IndexedDB opens in the browser's process while this thread sets up the rest.
+    const reading = skipStoredRead ? null : this.#store.read();
     this.#attach();
     this.#state.set({ status: 'starting' });
     const run = async () => {
-      const record = skipStoredRead ? null : await this.#store.read();
+      const record = await reading;
       this.#throwIfDestroyed();
       if (this.snapshot.status === 'ready') return; // another tab's session arrived meanwhile
       if (record && this.#belongsHere(record.session)) return this.#restore(record.session, record.pending);
@@ -394,6 +396,9 @@ class Manager {
       const record = await this.#store.read();
       this.#throwIfDestroyed();
       const stored = record?.session;
+      // A session another tab announced while this one waited for the lock is already in use here.
+      const current = this.#acked;
+      if (!replace && current && this.#belongsHere(current)) return this.snapshot.session ?? current;
       const switchedAlready = reason === 'customer-changed' && stored?.customerId === this.#wanted.customerId;
       if (stored && this.#belongsHere(stored) && (!replace || switchedAlready)) {
         if (stored.sessionId !== this.#acked?.sessionId)

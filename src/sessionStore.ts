@@ -89,7 +89,8 @@ export class SessionStore {
     if (this.#kind === 'memory') return work(this.#store);
     const attempt = () =>
       withTimeout(
-        Promise.resolve().then(() => work(this.#store)),
+        // Started at once (a throw becomes a rejection): the caller may overlap other work with the I/O.
+        new Promise<T>((resolve) => resolve(work(this.#store))),
         this.#options.timeoutMs,
         () => new StoreTimeout(`no answer within ${this.#options.timeoutMs} ms`),
       );
