@@ -87,10 +87,10 @@ export async function fetchUnderSession(
 
   for (let attempt = 1; ; attempt++) {
     const { url, headers } = decorate(context.server, session, target, base.headers);
-    const response = await send(context, url, { ...base, headers }, callerSignal);
-    if ((response.status !== 404 && response.status !== 400) || !(await saysUnknownSession(response))) {
-      return response;
-    }
+    const sent = await send(context, url, { ...base, headers }, callerSignal);
+    if (sent.status !== 404 && sent.status !== 400) return sent;
+    const { response, unknownSession } = await readUnknownSession(sent);
+    if (!unknownSession) return response;
     if (attempt > 1 || !replayable) {
       // Not repeated, but the next request should not meet the same lost session.
       context.recover(session.sessionId).catch(() => {});
@@ -100,13 +100,24 @@ export async function fetchUnderSession(
   }
 }
 
-/** A 404 or 400 answer whose description or message says "session not found" (any case). */
-async function saysUnknownSession(response: Response): Promise<boolean> {
+/**
+ * Whether a 404 or 400 answer's description or message says "session not found" (any case). The body is
+ * read, and the caller gets an equal Response over the same text: `clone()` would do, but happy-dom's
+ * empties both copies, and applications test widgets under happy-dom.
+ */
+async function readUnknownSession(
+  answer: Response,
+): Promise<{ response: Response; unknownSession: boolean }> {
+  let text: string;
   try {
-    return saysSessionNotFound(readErrorBody(await response.clone().text()).description);
+    text = await answer.text();
   } catch {
-    return false;
+    return { response: answer, unknownSession: false };
   }
+  const { status, statusText, headers, url } = answer;
+  const response = new Response(text, { status, statusText, headers });
+  Object.defineProperty(response, 'url', { value: url });
+  return { response, unknownSession: saysSessionNotFound(readErrorBody(text).description) };
 }
 
 async function send(

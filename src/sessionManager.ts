@@ -157,6 +157,8 @@ class Manager {
     const customerId = values.customerId;
     if (customerId !== undefined && session.customerId !== undefined && session.customerId !== customerId) {
       // One customer's session is never reused for another: a new session, created for them.
+      // Kept as a pending change so that it survives a message from another tab while the lock is awaited.
+      this.#queue.outbox.change(values, false);
       this.#wanted = { ...this.#wanted, ...values };
       return this.#reported(this.#establish('customer-changed', true));
     }
@@ -249,13 +251,24 @@ class Manager {
         );
         if (Object.keys(done).length > 0) {
           this.#queue.outbox.acknowledge({ values: {}, seqs: done as Batch['seqs'] });
+          this.#commit(record.session, null, false);
         }
       }
       const batch = this.#queue.outbox.batch();
       if (isEmpty(batch.values)) return this.#queue.outbox.settle(this.#shown(acked));
+      // Two tabs may identify different customers on one anonymous session at once, and an identifying
+      // Update whose answer was lost (a closed tab, a timeout) may have reached the server all the same: the
+      // stored record says who has, or may have, this session. Anyone else gets a new session instead.
+      const sameRecord = record?.session.sessionId === acked.sessionId;
+      const holder = sameRecord ? (record.session.customerId ?? record.pending.customerId) : acked.customerId;
+      const customerId = batch.values.customerId;
+      if (customerId !== undefined && holder !== undefined && holder !== customerId) {
+        return void (await this.#replaceLocked('customer-changed'));
+      }
       let answer: SessionInfo;
+      const sent = this.#wanted;
       try {
-        answer = await this.#client.update(acked.sessionId, this.#wanted, {
+        answer = await this.#client.update(acked.sessionId, sent, {
           signal: this.#abort.signal,
           retry: once,
         });
@@ -271,18 +284,16 @@ class Manager {
       if (answer.sessionId !== acked.sessionId)
         return void (await this.#adoptReplacementLocked(acked.sessionId, answer));
       this.#queue.outbox.acknowledge(batch);
-      // The change was reported when it was made; the acknowledgement only confirms it.
-      await this.#save(answer, null);
+      // The change was reported when it was made; the acknowledgement only confirms it. The server holds
+      // what it accepted even when its answer does not echo it.
+      await this.#save({ ...answer, ...sent }, null);
     });
   }
 
   /** The server refused a change for good: roll its values back to the acknowledged ones, everywhere. */
   async #refuse(batch: Batch, error: unknown): Promise<void> {
-    for (const field of this.#queue.outbox.refuse(batch, error)) {
-      const value = this.#acked?.[field];
-      if (value === undefined) delete this.#wanted[field];
-      else this.#wanted[field] = value;
-    }
+    // Dropped from the outbox, the refused values give way to the acknowledged ones when the session is shown.
+    this.#queue.outbox.refuse(batch, error);
     if (this.#acked) await this.#save(this.#acked, 'updated', error as Error);
   }
 
@@ -301,11 +312,16 @@ class Manager {
       if (record && this.#belongsHere(record.session)) return this.#restore(record.session, record.pending);
       await this.#establish(record ? 'customer-changed' : 'created', false);
     };
-    run()
-      .catch((error: unknown) => this.#fail(error))
-      .finally(() => {
+    // Cleared before the waiters hear of a failure: a ready() called from their handlers starts afresh.
+    run().then(
+      () => {
         this.#starting = false;
-      });
+      },
+      (error: unknown) => {
+        this.#starting = false;
+        this.#fail(error);
+      },
+    );
   }
 
   /**
@@ -315,7 +331,6 @@ class Manager {
    */
   #restore(stored: SessionInfo, pending: FieldValues): void {
     const unsent = { ...pending, ...missingValues(stored, this.#wanted) };
-    this.#wanted = { ...pickValues(stored), ...pending, ...this.#wanted };
     this.#queue.outbox.change(unsent, false);
     this.#commit(stored, 'restored', false);
     if (!isEmpty(unsent)) {
@@ -325,7 +340,9 @@ class Manager {
       // In the next task, once the application has taken its session: the check never competes with the
       // page's own first work, and no request leaves before ready() has resolved.
       timeoutManager.setTimeout(() => {
-        if (!this.#destroyed) this.#background(this.#revalidate(stored.sessionId));
+        // Not if the session changed meanwhile: its identity must not travel with another session's id.
+        if (this.#destroyed || this.#acked?.sessionId !== stored.sessionId) return;
+        this.#background(this.#revalidate(stored.sessionId));
       }, 0);
     }
   }
@@ -334,7 +351,9 @@ class Manager {
   async #revalidate(sessionId: string): Promise<void> {
     let answer: SessionInfo;
     try {
-      answer = await this.#client.retrieve(sessionId, this.#identity(), { signal: this.#abort.signal });
+      // The identity the session was acknowledged with: a change under way may be for another customer.
+      const identity = pickValues({ customerId: this.#acked?.customerId, agentId: this.#acked?.agentId });
+      answer = await this.#client.retrieve(sessionId, identity, { signal: this.#abort.signal });
     } catch (error) {
       if (isSessionErrorWithCode(error, 'session-not-found')) {
         await this.#locked(() => this.#recoverLocked(sessionId));
@@ -346,7 +365,8 @@ class Manager {
     if (answer.sessionId !== sessionId) {
       await this.#locked(() => this.#adoptReplacementLocked(sessionId, answer));
     } else if (this.#acked?.sessionId === sessionId) {
-      this.#commit(answer, null, false);
+      // A server that does not echo every value still holds the ones it acknowledged before.
+      this.#commit({ ...this.#acked, ...answer }, null, false);
     }
   }
 
@@ -405,21 +425,26 @@ class Manager {
           this.#adopt(stored, record?.pending ?? {}, 'restored');
         return this.snapshot.session ?? stored;
       }
-      if (replace) {
-        await this.#store.remove();
-        this.#channel.post({ type: 'forget' });
-        this.#acked = null;
-        this.#state.set({ session: null, status: 'starting' });
-        this.#queryClient.setQueryData(this.queryKey, null);
-      }
-      return this.#create(reason);
+      return replace ? this.#replaceLocked(reason) : this.#create(reason);
     });
+  }
+
+  /** Forgets the session in every tab, then creates its successor (lock held). */
+  async #replaceLocked(reason: SessionChangeReason): Promise<SessionInfo> {
+    this.#remotePending = {}; // another tab's pending identity must not come back with the successor
+    await this.#store.remove();
+    this.#channel.post({ type: 'forget' });
+    this.#acked = null;
+    this.#state.set({ session: null, status: 'starting' });
+    this.#queryClient.setQueryData(this.queryKey, null);
+    return this.#create(reason);
   }
 
   /** One Create with every wanted value: whatever was pending is acknowledged by it. */
   async #create(reason: SessionChangeReason): Promise<SessionInfo> {
     const batch = this.#queue.outbox.batch();
-    const info = await this.#client.create(this.#wanted, { signal: this.#abort.signal });
+    const sent = this.#wanted;
+    const info = { ...(await this.#client.create(sent, { signal: this.#abort.signal })), ...sent };
     this.#throwIfDestroyed();
     this.#queue.outbox.acknowledge(batch);
     await this.#save(info, reason);
@@ -461,10 +486,9 @@ class Manager {
   #adopt(session: SessionInfo, pending: FieldValues, reason: SessionChangeReason): void {
     this.#following = false;
     this.#remotePending = pending;
-    this.#wanted = { ...pickValues(session), ...pending, ...this.#queue.outbox.values() };
     const before = this.snapshot.session;
     // An acknowledgement of what was already shown changes nothing the application can see.
-    const visible = !before || !sameSession(before, this.#shown(session));
+    const visible = !before || !sameSession(before, withValues(session, this.#wantedFor(session)));
     this.#commit(session, visible ? reason : null, true);
     this.#queue.flush();
   }
@@ -494,6 +518,7 @@ class Manager {
     error: Error | null = null,
   ): void {
     this.#acked = acked;
+    this.#wanted = this.#wantedFor(acked);
     const previousSessionId = this.#lastSessionId;
     this.#lastSessionId = acked.sessionId;
     this.#state.set({
@@ -515,6 +540,11 @@ class Manager {
       pendingUpdates: this.#queue.outbox.size,
     });
     this.#queryClient.setQueryData(this.queryKey, this.snapshot.session);
+  }
+
+  /** What the server should hold: the acknowledged values, under the changes still pending here or elsewhere. */
+  #wantedFor(acked: SessionInfo): FieldValues {
+    return { ...pickValues(acked), ...this.#remotePending, ...this.#queue.outbox.values() };
   }
 
   #shown(acked: SessionInfo): SessionInfo {
@@ -572,10 +602,6 @@ class Manager {
       session.customerId === undefined ||
       session.customerId === customerId
     );
-  }
-
-  #identity(): Identity {
-    return pickValues({ customerId: this.#wanted.customerId, agentId: this.#wanted.agentId });
   }
 
   #throwIfDestroyed(): void {

@@ -1,6 +1,6 @@
 // @vitest-environment node
-// Node's own fetch (undici): happy-dom 21's Response.clone() empties both the clone and the original, which
-// would hide the body that says "Session not found". Real Chromium runs these paths in test/browser/.
+// On Node's own fetch (undici); the property tests run manager.fetch under happy-dom, and test/browser/ in
+// Chromium.
 import { describe, expect, it } from 'vitest';
 import { DestroyedError, decorateRequest, NetworkError, TimeoutError } from '../src/index';
 import { manager, tick } from './helpers/managers';
@@ -113,6 +113,7 @@ describe('manager.fetch', () => {
     const m = manager({ baseUrl });
     const answer = await m.fetch('kbs/nope/top');
     expect(answer.status).toBe(404);
+    expect(answer.url).toBe(`${baseUrl}/kbs/nope/top?sessionId=${m.getSnapshot().session?.sessionId}`);
     expect((await answer.json()).code).toBe('KB_NOT_FOUND');
     expect(server.calls('top')).toHaveLength(1);
   });

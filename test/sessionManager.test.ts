@@ -327,6 +327,17 @@ describe('failures', () => {
     expect(m.getSnapshot()).toMatchObject({ status: 'ready', error: null, session });
   });
 
+  it('starts afresh when ready() is called from the handler of a failed one', async () => {
+    const { server, baseUrl } = await startStandIn();
+    server.faults = { down: true };
+    const m = manager({ baseUrl });
+    const session = await m.ready().catch(() => {
+      server.faults = {};
+      return m.ready();
+    });
+    expect(server.sessions.has(session.sessionId)).toBe(true);
+  });
+
   it('keeps the session and shows the error when the background check fails', async () => {
     const { server, baseUrl } = await startStandIn();
     const { sessionId } = await manager({ baseUrl }).ready();

@@ -193,4 +193,18 @@ describe('in Chromium', () => {
     expect(searches[1]?.sessionId).not.toBe(sessionId);
     expect(searches[1]?.body).toEqual({ query: 'invoice' });
   });
+
+  it('lets the other tabs go on when a tab closes in the middle of its Create', async () => {
+    harness.server.faults = { delayMs: 1500 };
+    const creator = await open();
+    await expect.poll(() => harness.server.calls('create').length).toBe(1);
+    const waiting = await open({ lockTimeoutMs: 4000 });
+    await creator.close(); // its lock goes with it
+    harness.server.faults = {};
+    const result = await started(waiting);
+    expect(result.sessionId).toBeTruthy();
+    expect(result.ms).toBeLessThan(4000); // it had the lock when the tab closed, not at the bound
+    const later = await open();
+    expect((await started(later)).sessionId).toBe(result.sessionId);
+  });
 });

@@ -1,4 +1,3 @@
-import { createStore, del, get, set } from 'idb-keyval';
 import { afterEach } from 'vitest';
 import { createSessionManager, type SessionManager, type SessionManagerOptions } from '../../src/index';
 
@@ -17,12 +16,41 @@ export function manager(options: SessionManagerOptions): SessionManager {
   return instance;
 }
 
-/** The library's database, read and written beside it, as another tab (or an older version) would. */
-const libraryStore = () => createStore('gkc-session', 'sessions');
+/**
+ * The library's database, read and written beside it, as another tab (or an older version) would. Each call
+ * opens its own connection and closes it: a connection left open would block a version change for good.
+ */
 export const recordKey = (baseUrl: string, tenantId = '') => `${baseUrl}|${tenantId}`;
-export const readRecord = (baseUrl: string) => get(recordKey(baseUrl), libraryStore());
+
+function withLibraryDb<T>(
+  mode: IDBTransactionMode,
+  work: (store: IDBObjectStore) => IDBRequest<T>,
+): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const open = indexedDB.open('gkc-session');
+    open.onupgradeneeded = () => open.result.createObjectStore('sessions');
+    open.onerror = () => reject(open.error);
+    open.onsuccess = () => {
+      const db = open.result;
+      const request = work(db.transaction('sessions', mode).objectStore('sessions'));
+      request.transaction?.addEventListener('complete', () => {
+        db.close();
+        resolve(request.result);
+      });
+      request.onerror = () => {
+        db.close();
+        reject(request.error);
+      };
+    };
+  });
+}
+
+// biome-ignore lint/suspicious/noExplicitAny: a stored record is whatever the test wrote or the library stored.
+export const readRecord = (baseUrl: string): Promise<any> =>
+  withLibraryDb('readonly', (store) => store.get(recordKey(baseUrl)));
 export const writeRecord = (baseUrl: string, value: unknown) =>
-  set(recordKey(baseUrl), value, libraryStore());
-export const deleteRecord = (baseUrl: string) => del(recordKey(baseUrl), libraryStore());
+  withLibraryDb('readwrite', (store) => store.put(value, recordKey(baseUrl))).then(() => {});
+export const deleteRecord = (baseUrl: string) =>
+  withLibraryDb('readwrite', (store) => store.delete(recordKey(baseUrl))).then(() => {});
 
 export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
