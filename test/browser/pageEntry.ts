@@ -7,6 +7,7 @@ declare global {
     gkc: typeof gkc;
     manager?: gkc.SessionManager;
     started?: Promise<{ sessionId?: string; error?: string; ms: number }>;
+    rawCold?: Promise<number>;
   }
 }
 
@@ -20,4 +21,28 @@ if (start !== null) {
     (session) => ({ sessionId: session.sessionId, ms: performance.now() - began }),
     (error: unknown) => ({ error: String(error), ms: performance.now() - began }),
   );
+}
+
+// `?raw`: the same cold-start work done by hand, with no library: open (and create) a database, read, one
+// Create over HTTP, write. The bench's control for what the browser itself costs when six tabs start at once.
+if (new URLSearchParams(location.search).has('raw')) {
+  const began = performance.now();
+  const request = (r: IDBRequest) =>
+    new Promise((resolve, reject) => {
+      r.onsuccess = () => resolve(r.result);
+      r.onerror = () => reject(r.error);
+    });
+  window.rawCold = (async () => {
+    const open = indexedDB.open('raw-cold');
+    open.onupgradeneeded = () => open.result.createObjectStore('records');
+    const db = (await request(open)) as IDBDatabase;
+    await request(db.transaction('records').objectStore('records').get('record'));
+    const answer = await (await fetch('/gks-server/v1/sessions/new', { method: 'PUT', body: '{}' })).json();
+    const tx = db.transaction('records', 'readwrite');
+    tx.objectStore('records').put(answer, 'record');
+    await new Promise((resolve) => {
+      tx.oncomplete = resolve;
+    });
+    return performance.now() - began;
+  })();
 }
