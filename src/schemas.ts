@@ -54,6 +54,14 @@ export const sessionInfoSchema = z.pipe(
   }),
 );
 
+/** Identity and visit values: the pending changes of the store, and of a message from another tab. */
+export const valuesSchema = z.object({
+  customerId: z.optional(z.string()),
+  agentId: z.optional(z.string()),
+  visitId: z.optional(z.string()),
+  globalVisitId: z.optional(z.string()),
+});
+
 /**
  * The stored record, one per server (`baseUrl` + `tenantId`): the session as the server acknowledged it, and
  * the changes it has not acknowledged yet (the durable outbox). `v` lets a later version recognise, and
@@ -62,14 +70,7 @@ export const sessionInfoSchema = z.pipe(
 export const storedRecordSchema = z.object({
   v: z.literal(1),
   session: sessionInfoSchema,
-  pending: z.optional(
-    z.object({
-      customerId: z.optional(z.string()),
-      agentId: z.optional(z.string()),
-      visitId: z.optional(z.string()),
-      globalVisitId: z.optional(z.string()),
-    }),
-  ),
+  pending: z.optional(valuesSchema),
   savedAt: z.number(),
 });
 export type StoredRecord = z.infer<typeof storedRecordSchema>;

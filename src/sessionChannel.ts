@@ -1,18 +1,11 @@
 import * as z from 'zod/mini';
-import { sessionInfoSchema } from './schemas.js';
+import { sessionInfoSchema, valuesSchema } from './schemas.js';
 import { sessionChangeReasons } from './sessionState.js';
 
 /**
  * What one manager tells the others of the same server (other tabs, and other managers of the same page:
  * a BroadcastChannel reaches every other channel object of the same name, its own excepted).
  */
-const valuesSchema = z.object({
-  customerId: z.optional(z.string()),
-  agentId: z.optional(z.string()),
-  visitId: z.optional(z.string()),
-  globalVisitId: z.optional(z.string()),
-});
-
 const messageSchema = z.discriminatedUnion('type', [
   // The session as the server acknowledged it, and the sender's changes not acknowledged yet: receivers
   // show both, and keep the second in the store, but only the sender sends them.
