@@ -63,6 +63,8 @@ class Manager {
   /** What this manager wants the server to hold: identity and visit values, acknowledged or not. */
   #wanted: FieldValues;
   #starting = false;
+  /** Set while `reset()` runs: the session being made is anonymous. */
+  #resetting = false;
   /** Set when another tab announced a replacement: its session is adopted whoever it belongs to. */
   #following = false;
   #waiters: { resolve: (session: SessionInfo) => void; reject: (error: unknown) => void }[] = [];
@@ -170,9 +172,15 @@ class Manager {
   async reset(): Promise<SessionInfo> {
     if (this.#destroyed) throw new DestroyedError();
     this.#attach();
-    // Anonymous from now on; the visit (a browsing visit) goes on.
+    // Anonymous from now on; the visit (a browsing visit) goes on. The flag keeps the identity out of what
+    // is wanted until the new session exists, whatever arrives from other tabs while the lock is awaited.
+    this.#resetting = true;
     this.#wanted = pickValues({ visitId: this.#wanted.visitId, globalVisitId: this.#wanted.globalVisitId });
-    return this.#reported(this.#establish('reset', true));
+    try {
+      return await this.#reported(this.#establish('reset', true));
+    } finally {
+      this.#resetting = false;
+    }
   }
 
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
@@ -544,7 +552,12 @@ class Manager {
 
   /** What the server should hold: the acknowledged values, under the changes still pending here or elsewhere. */
   #wantedFor(acked: SessionInfo): FieldValues {
-    return { ...pickValues(acked), ...this.#remotePending, ...this.#queue.outbox.values() };
+    const wanted = { ...pickValues(acked), ...this.#remotePending, ...this.#queue.outbox.values() };
+    if (this.#resetting) {
+      delete wanted.customerId;
+      delete wanted.agentId;
+    }
+    return wanted;
   }
 
   #shown(acked: SessionInfo): SessionInfo {
