@@ -288,10 +288,11 @@ class Manager {
         throw error;
       }
       this.#throwIfDestroyed();
-      // 8.5.1 answers an Update of an unknown id with a session it created, holding the data.
-      if (answer.sessionId !== acked.sessionId)
-        return void (await this.#adoptReplacementLocked(acked.sessionId, answer));
       this.#queue.outbox.acknowledge(batch);
+      // 8.5.1 answers an Update of an unknown id with a session it created, holding the data.
+      if (answer.sessionId !== acked.sessionId) {
+        return void (await this.#adoptReplacementLocked(acked.sessionId, { ...answer, ...sent }));
+      }
       // The change was reported when it was made; the acknowledgement only confirms it. The server holds
       // what it accepted even when its answer does not echo it.
       await this.#save({ ...answer, ...sent }, null);
@@ -385,7 +386,8 @@ class Manager {
   async #adoptReplacementLocked(lostId: string, answer: SessionInfo): Promise<SessionInfo> {
     const moved = await this.#movedOn(lostId);
     if (moved) return moved;
-    this.#queue.outbox.acknowledge(this.#queue.outbox.batch());
+    // Pending changes stay pending (their callers wait for this session to acknowledge them), with the rest
+    // of what the replacement lacks.
     this.#queue.outbox.change(missingValues(answer, this.#wanted), false);
     await this.#save(answer, 'replaced');
     this.#queue.flush();

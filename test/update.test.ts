@@ -145,6 +145,23 @@ describe('update', () => {
     expect(server.calls('update')).toHaveLength(1);
   });
 
+  it.each(['9', '8.5.1'] as const)(
+    'resolves on a %s server that lost the session only once a session holds the value',
+    async (version) => {
+      const { server, baseUrl } = await startStandIn({ version });
+      const m = manager({ baseUrl, customerId: 'c-1' });
+      const { sessionId: lost } = await m.ready();
+      server.forgetSessions();
+      const session = await m.update({ visitId: 'kept-across' });
+      expect(session.sessionId).not.toBe(lost);
+      expect(server.sessions.get(session.sessionId)).toMatchObject({
+        visitId: 'kept-across',
+        customerId: 'c-1',
+      });
+      expect(m.getSnapshot()).toMatchObject({ pendingUpdates: 0, session: { sessionId: session.sessionId } });
+    },
+  );
+
   it('refuses a bad value with a TypeError naming it, and sends nothing', async () => {
     const { server, baseUrl } = await startStandIn();
     const m = manager({ baseUrl });
