@@ -57,6 +57,13 @@ export interface SessionManagerOptions {
    */
   timeoutMs?: number;
   /**
+   * How long changes must pause before a visit-data delivery is sent (at most 20 times this from the first
+   * change): a burst costs one Update. The snapshot shows the values at once and the store keeps them
+   * meanwhile. 0 sends at once.
+   * @default 50
+   */
+  coalesceMs?: number;
+  /**
    * Bound on every storage operation; past it the manager goes on in memory.
    * @default 3000
    */
@@ -94,6 +101,7 @@ export interface ResolvedOptions {
   readonly queryClient: QueryClient | undefined;
   readonly timeoutMs: number;
   readonly storageTimeoutMs: number;
+  readonly coalesceMs: number;
   readonly lockTimeoutMs: number;
   readonly locks: LockManagerLike | null;
   readonly BroadcastChannel: typeof BroadcastChannel | null;
@@ -104,6 +112,7 @@ export const defaults = Object.freeze({
   revalidate: true,
   webEngagement: false,
   storageTimeoutMs: 3000,
+  coalesceMs: 50,
   lockTimeoutMs: 5000,
 } as const);
 
@@ -143,6 +152,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     queryClient: options.queryClient,
     timeoutMs: resolveTimeout(options.timeoutMs),
     storageTimeoutMs: positive('storageTimeoutMs', options.storageTimeoutMs, defaults.storageTimeoutMs),
+    coalesceMs: atLeastZero('coalesceMs', options.coalesceMs, defaults.coalesceMs),
     lockTimeoutMs: positive('lockTimeoutMs', options.lockTimeoutMs, defaults.lockTimeoutMs),
     locks: options.locks === undefined ? (environment.navigator?.locks ?? null) : options.locks,
     BroadcastChannel:
@@ -167,6 +177,14 @@ function positive(name: string, value: number | undefined, fallback: number): nu
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
     throw new TypeError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+  }
+  return value;
+}
+
+function atLeastZero(name: string, value: number | undefined, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
+    throw new TypeError(`${name} must be a number of milliseconds >= 0, got ${String(value)}`);
   }
   return value;
 }

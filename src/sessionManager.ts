@@ -104,6 +104,7 @@ class Manager {
       retry: options.retry,
       deliver: () => this.#deliver(),
       onDeferred: (error) => this.#fail(error),
+      coalesceMs: options.coalesceMs,
     });
     this.#wanted = pickValues(options);
     this.#state = new SessionState({

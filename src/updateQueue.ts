@@ -19,14 +19,19 @@ export interface UpdateQueueOptions {
   deliver: () => Promise<void>;
   /** A delivery failed after its retries with an error that may pass: the changes stay pending. */
   onDeferred: (error: unknown) => void;
+  /** How long a delivery waits for more changes before it starts; 0 starts it at once. */
+  coalesceMs: number;
 }
 
 /**
  * Delivers the outbox through query-core mutations, which bring ordering (one scope), retries with backoff,
  * and the pause while the browser is offline (`onlineManager`), resumed when it comes back.
  *
- * A burst is coalesced: at most one mutation waits behind the one in flight, and it sends whatever is
- * pending when it starts, so 40 calls in a row cost two Updates. When a delivery has spent its retries on a
+ * A burst is coalesced: a delivery starts once changes have paused for `coalesceMs` (or after twenty such
+ * windows of a steady stream), at most one waits behind the one in flight, and each sends whatever is pending
+ * when it starts. Calls spread over a burst
+ * (a tracker's events, a user's typing) cost one or two Updates instead of one per round trip; the wait
+ * costs the application nothing, since the snapshot shows the values at once and the store keeps them. When a delivery has spent its retries on a
  * server that cannot be reached, nothing is lost: the outbox keeps the changes and the queue tries again
  * when the browser comes online or the page regains focus, or after `maxDelayMs` while the page is visible
  * (no timers for hidden tabs: they would only drain batteries).
@@ -38,6 +43,8 @@ export class UpdateQueue {
   #waiting = false;
   #mutations = new Set<Mutation<void, unknown, undefined, unknown>>();
   #timer: ReturnType<typeof timeoutManager.setTimeout> | undefined;
+  #window: ReturnType<typeof timeoutManager.setTimeout> | undefined;
+  #windowOpenedAt = 0;
   #unsubscribe: (() => void)[] = [];
   #stopped = false;
 
@@ -63,9 +70,34 @@ export class UpdateQueue {
 
   /** Sends what is pending, unless a mutation already waits to (it will take it along). */
   flush(): void {
-    if (this.#stopped || this.#waiting || this.outbox.size === 0) return;
+    if (this.#stopped || this.outbox.size === 0) return;
+    if (this.#window !== undefined) return this.#openWindow(); // still gathering: wait a little more
+    if (this.#waiting) return;
     this.#clearTimer();
     this.#waiting = true;
+    if (this.#options.coalesceMs <= 0) return this.#send();
+    this.#windowOpenedAt = Date.now();
+    this.#openWindow();
+  }
+
+  /**
+   * Waits until changes have stopped for `coalesceMs` (a debounce), but never longer than 20 windows from
+   * the first change: a steady stream of changes still reaches the server.
+   */
+  #openWindow(): void {
+    if (this.#window !== undefined) timeoutManager.clearTimeout(this.#window);
+    const { coalesceMs } = this.#options;
+    const left = this.#windowOpenedAt + 20 * coalesceMs - Date.now();
+    this.#window = timeoutManager.setTimeout(
+      () => {
+        this.#window = undefined;
+        if (!this.#stopped) this.#send();
+      },
+      Math.max(0, Math.min(coalesceMs, left)),
+    );
+  }
+
+  #send(): void {
     const { queryClient, mutationKey, scopeId, retry } = this.#options;
     const mutation = queryClient.getMutationCache().build<void, unknown, undefined, unknown>(queryClient, {
       mutationKey,
@@ -95,6 +127,7 @@ export class UpdateQueue {
   stop(): void {
     this.#stopped = true;
     this.#clearTimer();
+    if (this.#window !== undefined) timeoutManager.clearTimeout(this.#window);
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     // Paused mutations of a destroyed manager must not wake up in a QueryClient the application keeps.
     for (const mutation of this.#mutations) this.#options.queryClient.getMutationCache().remove(mutation);

@@ -47,9 +47,23 @@ describe('update', () => {
     },
   );
 
-  it('sends changes in the order they were made', async () => {
+  it('coalesces calls spread over a burst into one Update', async () => {
     const { server, baseUrl } = await startStandIn();
     const m = manager({ baseUrl });
+    const { sessionId } = await m.ready();
+    const calls: Promise<unknown>[] = [];
+    for (let i = 0; i < 20; i++) {
+      calls.push(m.update({ visitId: `spread-${i}` }));
+      await tick(3);
+    }
+    await Promise.all(calls);
+    expect(server.calls('update')).toHaveLength(1);
+    expect(server.sessions.get(sessionId)?.visitId).toBe('spread-19');
+  });
+
+  it('sends changes in the order they were made', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const m = manager({ baseUrl, coalesceMs: 0 });
     await m.ready();
     server.faults = { delayMs: 30 };
     const first = m.update({ visitId: 'a' });

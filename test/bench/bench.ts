@@ -195,22 +195,31 @@ async function fetchOverhead(harness: Harness, rounds: number): Promise<void> {
   await context.close();
 }
 
-/** Bursts of update() calls: how many Update requests reach the server. */
-async function bursts(harness: Harness, size: number, rounds: number): Promise<void> {
+/** Bursts of update() calls, all in one turn or `gapMs` apart: how many Update requests reach the server. */
+async function bursts(harness: Harness, size: number, gapMs: number, rounds: number): Promise<void> {
   const counts: number[] = [];
   for (let round = 0; round < rounds; round++) {
     const context = await harness.browser.newContext();
     const page = await open(context, harness, {});
     await page.evaluate(() => window.started);
     const before = harness.server.calls('update').length;
-    await page.evaluate(async (count) => {
-      const manager = window.manager as NonNullable<typeof window.manager>;
-      await Promise.all(Array.from({ length: count }, (_, i) => manager.update({ visitId: `v-${i}` })));
-    }, size);
+    await page.evaluate(
+      async ([count, gap]) => {
+        const manager = window.manager as NonNullable<typeof window.manager>;
+        const calls: Promise<unknown>[] = [];
+        for (let i = 0; i < count; i++) {
+          calls.push(manager.update({ visitId: `v-${i}` }));
+          if (gap) await new Promise((resolve) => setTimeout(resolve, gap));
+        }
+        await Promise.all(calls);
+      },
+      [size, gapMs] as const,
+    );
     counts.push(harness.server.calls('update').length - before);
     await context.close();
   }
-  record(`burst of ${size} update() calls: Updates`, counts, 'requests', '<= 3', (m) => m <= 3);
+  const when = gapMs ? `${gapMs} ms apart` : 'in one turn';
+  record(`burst of ${size} update() calls ${when}: Updates`, counts, 'requests', '<= 3', (m) => m <= 3);
 }
 
 /** 1000 create/ready/destroy cycles: the heap after garbage collection, against before. */
@@ -267,8 +276,10 @@ export async function main(): Promise<void> {
     await warmStart(harness, quick ? 3 : 15);
     await sixTabs(harness, quick ? 1 : 5);
     await fetchOverhead(harness, quick ? 1 : 9);
-    await bursts(harness, 40, quick ? 1 : 3);
-    await bursts(harness, 100, quick ? 1 : 3);
+    for (const size of [40, 100]) {
+      await bursts(harness, size, 0, quick ? 1 : 3);
+      await bursts(harness, size, 1, quick ? 1 : 3);
+    }
     await leak(harness);
   } finally {
     await harness.close();
