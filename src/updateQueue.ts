@@ -71,11 +71,17 @@ export class UpdateQueue {
   /** Sends what is pending, unless a mutation already waits to (it will take it along). */
   flush(): void {
     if (this.#stopped || this.outbox.size === 0) return;
-    if (this.#window !== undefined) return this.#openWindow(); // still gathering: wait a little more
+    if (this.#window !== undefined) {
+      this.#openWindow(); // still gathering: wait a little more
+      return;
+    }
     if (this.#waiting) return;
     this.#clearTimer();
     this.#waiting = true;
-    if (this.#options.coalesceMs <= 0) return this.#send();
+    if (this.#options.coalesceMs <= 0) {
+      this.#send();
+      return;
+    }
     this.#windowOpenedAt = Date.now();
     this.#openWindow();
   }
