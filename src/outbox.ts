@@ -73,6 +73,20 @@ export class Outbox {
   }
 
   /**
+   * Acknowledges the pending values another tab has delivered: the stored session holds them and the stored
+   * outbox no longer lists them. Returns whether there were any.
+   */
+  sentElsewhere(stored: { session: SessionInfo; pending: FieldValues }): boolean {
+    const seqs: Batch['seqs'] = {};
+    for (const [field, { value, seq }] of this.#pending) {
+      if (stored.pending[field] === undefined && stored.session[field] === value) seqs[field] = seq;
+    }
+    if (Object.keys(seqs).length === 0) return false;
+    this.acknowledge({ values: {}, seqs });
+    return true;
+  }
+
+  /**
    * The server refused `batch` for good: its values are dropped (unless changed again since) and every caller
    * waiting on them will be rejected. Returns the fields whose value must be rolled back.
    */

@@ -2,6 +2,7 @@ import { QueryClient, timeoutManager } from '@tanstack/query-core';
 import { DestroyedError, isSessionErrorWithCode, type StorageError } from './errors.js';
 import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options.js';
 import type { Batch, FieldValues } from './outbox.js';
+import { watchPageLifecycle } from './pageLifecycle.js';
 import type { SessionInfo } from './schemas.js';
 import { checkHeaderId, checkId } from './serverUrl.js';
 import { type ChannelMessage, SessionChannel } from './sessionChannel.js';
@@ -248,20 +249,12 @@ class Manager {
       const acked = this.#acked;
       if (!acked) return;
       // Two tabs loading at once both find the stored outbox: the one that got the lock first sent it.
-      if (record && record.session.sessionId === acked.sessionId) {
-        const sentElsewhere = pickValues(record.session);
-        const stillPending = record.pending;
-        const batch = this.#queue.outbox.batch();
-        const done = Object.fromEntries(
-          Object.entries(batch.seqs).filter(([field]) => {
-            const key = field as keyof FieldValues;
-            return stillPending[key] === undefined && sentElsewhere[key] === batch.values[key];
-          }),
-        );
-        if (Object.keys(done).length > 0) {
-          this.#queue.outbox.acknowledge({ values: {}, seqs: done as Batch['seqs'] });
-          this.#commit(record.session, null, false);
-        }
+      if (
+        record &&
+        record.session.sessionId === acked.sessionId &&
+        this.#queue.outbox.sentElsewhere(record)
+      ) {
+        this.#commit(record.session, null, false);
       }
       const batch = this.#queue.outbox.batch();
       if (isEmpty(batch.values)) return this.#queue.outbox.settle(this.#shown(acked));
@@ -625,15 +618,15 @@ class Manager {
   }
 
   /**
-   * Starts what the manager needs once in use: the channel, the update queue's watch on connectivity, and
-   * the page lifecycle. On `pagehide` it releases what keeps a page out of the back/forward cache (the
-   * channel, the IndexedDB connection); on `pageshow` it catches up from the store.
+   * Starts what the manager needs once in use: the channel, the update queue's watch on connectivity, the
+   * Web Engagement tracker when asked, and the page lifecycle (release on `pagehide`, catch up from the
+   * store on `pageshow`).
    */
   #attach(): void {
     if (this.#detachLifecycle) return;
     this.#channel.open();
     this.#queue.start();
-    const stopWatching = this.#options.webEngagement
+    const stopTracker = this.#options.webEngagement
       ? watchWebEngagement((ids) => {
           // Only what changed: the tracker answers the same ids on every focus.
           if (!sameValues({ ...this.#wanted, ...pickValues(ids) }, this.#wanted)) {
@@ -641,27 +634,21 @@ class Manager {
           }
         })
       : () => {};
-    const target = globalThis as Partial<Pick<Window, 'addEventListener' | 'removeEventListener'>>;
-    if (typeof target.addEventListener !== 'function' || typeof target.removeEventListener !== 'function') {
-      this.#detachLifecycle = stopWatching;
-      return;
-    }
-    const onPageHide = () => {
-      this.#channel.close();
-      this.#store.close();
-    };
-    const onPageShow = (event: PageTransitionEvent) => {
-      if (!event.persisted || this.#destroyed) return;
-      this.#channel.open();
-      // Messages sent while the page was in the cache are lost: the store says what changed meanwhile.
-      this.#background(this.#catchUp());
-    };
-    target.addEventListener('pagehide', onPageHide);
-    target.addEventListener('pageshow', onPageShow);
+    const stopPage = watchPageLifecycle({
+      onHide: () => {
+        this.#channel.close();
+        this.#store.close();
+      },
+      onRestore: () => {
+        if (this.#destroyed) return;
+        this.#channel.open();
+        // Messages sent while the page was in the cache are lost: the store says what changed meanwhile.
+        this.#background(this.#catchUp());
+      },
+    });
     this.#detachLifecycle = () => {
-      stopWatching();
-      target.removeEventListener?.('pagehide', onPageHide);
-      target.removeEventListener?.('pageshow', onPageShow);
+      stopTracker();
+      stopPage();
     };
   }
 
