@@ -66,3 +66,14 @@ export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () =>
     );
   });
 }
+
+/** Waits for `promise`, unless the caller aborts first: then rejects as fetch does. */
+export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}

@@ -52,14 +52,14 @@ export async function sendJsonRequest(request: JsonRequest, options: SendOptions
     try {
       response = await options.fetch(request.url, init);
     } catch (cause) {
-      throw transportError(cause, timedOut, options);
+      throw transportError(cause, { timedOut, timeoutMs: options.timeoutMs }, [options.signal]);
     }
     let text: string;
     try {
       text = await readCapped(response, maxAnswerBytes);
     } catch (cause) {
       if (cause instanceof InvalidResponseError) throw cause;
-      throw transportError(cause, timedOut, options);
+      throw transportError(cause, { timedOut, timeoutMs: options.timeoutMs }, [options.signal]);
     }
     if (!response.ok) throw errorFromAnswer(response, text, request.sessionId);
     return unwrapEnvelope(parseJson(text, response));
@@ -69,10 +69,18 @@ export async function sendJsonRequest(request: JsonRequest, options: SendOptions
   }
 }
 
-function transportError(cause: unknown, timedOut: boolean, options: SendOptions): unknown {
-  if (timedOut) return new TimeoutError(options.timeoutMs, { cause });
-  // The caller's own abort (or the manager's destroy) rejects with its reason, as fetch does.
-  if (options.signal?.aborted) return options.signal.reason;
+/**
+ * What a failed `fetch` means: our own timeout, an abort by one of `signals` (the caller's, or the manager's
+ * destroy), which rejects with that signal's reason as fetch does, or else the network.
+ */
+export function transportError(
+  cause: unknown,
+  timeout: { timedOut: boolean; timeoutMs: number },
+  signals: (AbortSignal | undefined)[],
+): unknown {
+  if (timeout.timedOut) return new TimeoutError(timeout.timeoutMs, { cause });
+  const aborted = signals.find((signal) => signal?.aborted);
+  if (aborted) return aborted.reason;
   const why = cause instanceof Error && cause.message ? `: ${cause.message}` : '';
   return new NetworkError(`The Knowledge Center could not be reached${why}`, { cause });
 }

@@ -1,7 +1,7 @@
 import { timeoutManager } from '@tanstack/query-core';
-import { NetworkError, TimeoutError } from './errors.js';
+import { abortable } from './abortable.js';
 import type { SessionInfo } from './schemas.js';
-import { readErrorBody, saysSessionNotFound } from './sendRequest.js';
+import { readErrorBody, saysSessionNotFound, transportError } from './sendRequest.js';
 import { isUnderServer, resolveServer, type ServerLocation } from './serverUrl.js';
 import { identityHeaders } from './sessionClient.js';
 
@@ -144,11 +144,7 @@ async function send(
   try {
     return await context.transport(url, { ...init, signal: controller.signal });
   } catch (cause) {
-    if (timedOut) throw new TimeoutError(context.timeoutMs, { cause });
-    if (callerSignal?.aborted) throw callerSignal.reason;
-    if (context.signal.aborted) throw context.signal.reason;
-    const why = cause instanceof Error && cause.message ? `: ${cause.message}` : '';
-    throw new NetworkError(`The Knowledge Center could not be reached${why}`, { cause });
+    throw transportError(cause, { timedOut, timeoutMs: context.timeoutMs }, [callerSignal, context.signal]);
   } finally {
     timeoutManager.clearTimeout(timer);
     context.signal.removeEventListener('abort', onDestroy);
@@ -174,15 +170,4 @@ async function requestInit(request: Request, init: RequestInit | undefined): Pro
     signal: request.signal,
     ...init,
   };
-}
-
-/** Waits for `promise`, unless the caller aborts first: then rejects as fetch does. */
-function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
-  if (!signal) return promise;
-  if (signal.aborted) return Promise.reject(signal.reason);
-  return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
-  });
 }
