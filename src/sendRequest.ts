@@ -52,14 +52,14 @@ export async function sendJsonRequest(request: JsonRequest, options: SendOptions
     try {
       response = await options.fetch(request.url, init);
     } catch (cause) {
-      throw transportError(cause, { timedOut, timeoutMs: options.timeoutMs }, [options.signal]);
+      throw transportError(cause, { timedOut, timeoutMs: options.timeoutMs }, [options.signal], request.url);
     }
     let text: string;
     try {
       text = await readCapped(response, maxAnswerBytes);
     } catch (cause) {
       if (cause instanceof InvalidResponseError) throw cause;
-      throw transportError(cause, { timedOut, timeoutMs: options.timeoutMs }, [options.signal]);
+      throw transportError(cause, { timedOut, timeoutMs: options.timeoutMs }, [options.signal], request.url);
     }
     if (!response.ok) throw errorFromAnswer(response, text, request.sessionId);
     return unwrapEnvelope(parseJson(text, response));
@@ -77,12 +77,19 @@ export function transportError(
   cause: unknown,
   timeout: { timedOut: boolean; timeoutMs: number },
   signals: (AbortSignal | undefined)[],
+  url: string | URL,
 ): unknown {
   if (timeout.timedOut) return new TimeoutError(timeout.timeoutMs, { cause });
   const aborted = signals.find((signal) => signal?.aborted);
   if (aborted) return aborted.reason;
   const why = cause instanceof Error && cause.message ? `: ${cause.message}` : '';
-  return new NetworkError(`The Knowledge Center could not be reached${why}`, { cause });
+  // A browser reports a CORS refusal as a plain network failure; from another origin, say what to check.
+  const page = (globalThis as { location?: { origin?: string } }).location?.origin;
+  const crossOrigin = page !== undefined && page !== 'null' && new URL(url, page).origin !== page;
+  const hint = crossOrigin
+    ? ` (from another origin: if the server is up, check that its CORS settings allow ${page} and the gkc_customerId and gkc_agentId headers)`
+    : '';
+  return new NetworkError(`The Knowledge Center could not be reached${why}${hint}`, { cause });
 }
 
 /** Reads the body as text, refusing more than `limit` bytes without buffering them. */

@@ -144,7 +144,12 @@ async function send(
   try {
     return await context.transport(url, { ...init, signal: controller.signal });
   } catch (cause) {
-    throw transportError(cause, { timedOut, timeoutMs: context.timeoutMs }, [callerSignal, context.signal]);
+    throw transportError(
+      cause,
+      { timedOut, timeoutMs: context.timeoutMs },
+      [callerSignal, context.signal],
+      url,
+    );
   } finally {
     timeoutManager.clearTimeout(timer);
     context.signal.removeEventListener('abort', onDestroy);

@@ -3,6 +3,7 @@
 // browser context standing in for the tabs of one browser profile.
 import type { BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { createKnowledgeServer, type KnowledgeServer } from '../server/knowledgeServer';
 import { type Harness, startHarness } from './harness';
 
 let harness: Harness;
@@ -206,5 +207,45 @@ describe('in Chromium', () => {
     expect(result.ms).toBeLessThan(4000); // it had the lock when the tab closed, not at the bound
     const later = await open();
     expect((await started(later)).sessionId).toBe(result.sessionId);
+  });
+
+  describe('against a Knowledge Center on another origin', () => {
+    const withServer = async (
+      options: Parameters<typeof createKnowledgeServer>[0],
+      run: (url: string, server: KnowledgeServer) => Promise<void>,
+    ) => {
+      const server = createKnowledgeServer(options);
+      const url = await server.listen();
+      try {
+        await run(url, server);
+      } finally {
+        await server.close();
+      }
+    };
+
+    it('sends the identity headers through a real CORS preflight when the server allows them', async () => {
+      await withServer({ allowedOrigins: [harness.origin] }, async (baseUrl, server) => {
+        const page = await open({ baseUrl, customerId: 'c-cors' });
+        const result = await started(page);
+        expect(result.error).toBeUndefined();
+        expect(server.calls('create')[0]).toMatchObject({ customerId: 'c-cors', origin: harness.origin });
+      });
+    });
+
+    it('says what to check when the server refuses the identity headers', async () => {
+      await withServer(
+        { allowedOrigins: [harness.origin], allowIdentityHeaders: false },
+        async (baseUrl, server) => {
+          const page = await open({ baseUrl, customerId: 'c-cors', retry: false });
+          const result = await started(page);
+          expect(result.error).toMatch(
+            /^NetworkError: .*CORS settings allow http:\/\/127\.0\.0\.1:\d+ and the gkc_customerId/,
+          );
+          expect(server.calls('create')).toHaveLength(0); // the preflight said no: the Create never left
+          const anonymous = await open({ baseUrl, retry: false });
+          expect((await started(anonymous)).sessionId).toBeTruthy(); // without identity headers it works
+        },
+      );
+    });
   });
 });
