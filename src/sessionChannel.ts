@@ -17,6 +17,8 @@ const messageSchema = z.discriminatedUnion('type', [
   }),
   // Sent when a session is replaced (reset, another customer): stop using it at once, the new one follows.
   z.object({ type: z.literal('forget') }),
+  // Sent by the holder of the lock while it works: the others keep waiting rather than go ahead alone.
+  z.object({ type: z.literal('busy') }),
 ]);
 export type ChannelMessage = z.infer<typeof messageSchema>;
 

@@ -8,9 +8,13 @@ export interface LockManagerLike {
 export interface LockOptions {
   /** `navigator.locks`, or null where there is none: then only this page's managers are serialised. */
   locks: LockManagerLike | null;
-  /** How long to wait for the lock before going ahead without it. */
+  /** How long to wait for the lock before going ahead without it, unless the holder shows it is alive. */
   timeoutMs: number;
   signal: AbortSignal;
+  /** Called as soon as the lock is held, and every `timeoutMs / 2` until the work settles: tell the others. */
+  heartbeat: () => void;
+  /** Whether the holder said it was alive within the last `timeoutMs`: then waiting goes on. */
+  holderAlive: () => boolean;
 }
 
 /**
@@ -18,8 +22,10 @@ export interface LockOptions {
  *
  * Waiting is bounded. A tab frozen by the browser (memory saver, background freezing) keeps its locks, and
  * Supabase users saw every other tab wedge behind one: after `timeoutMs` the work runs without the lock.
- * That is safe because `work` always re-reads the store before acting; the lock only keeps tabs from doing
- * the same work twice. Resolves with `work`'s result and whether the lock was held.
+ * A holder that is merely slow (a Create against a slow server, with retries) says so through `heartbeat`
+ * (the manager's channel), and the others keep waiting for it rather than create a session of their own; a
+ * frozen holder cannot. Going ahead is safe because `work` always re-reads the store before acting; the lock
+ * only keeps tabs from doing the same work twice. Resolves with `work`'s result and whether the lock was held.
  */
 export async function withSessionLock<T>(
   name: string,
@@ -40,20 +46,41 @@ async function withWebLock<T>(
   const onAbort = () => acquisition.abort(options.signal.reason);
   options.signal.addEventListener('abort', onAbort, { once: true });
   if (options.signal.aborted) onAbort();
-  const timer = timeoutManager.setTimeout(() => acquisition.abort(expired), options.timeoutMs);
+  const stopWaiting = deadline(options, () => acquisition.abort(expired));
   try {
     const result = await locks.request(name, { signal: acquisition.signal }, () => {
       // The signal only governs the wait; once granted, the lock is ours until `work` settles.
-      timeoutManager.clearTimeout(timer);
-      return work();
+      stopWaiting();
+      return holding(options, work);
     });
     return { result, locked: true };
   } catch (error) {
     if (error !== expired) throw error;
     return { result: await work(), locked: false };
   } finally {
-    timeoutManager.clearTimeout(timer);
+    stopWaiting();
     options.signal.removeEventListener('abort', onAbort);
+  }
+}
+
+/** Calls `expire` after `timeoutMs`, later while the holder keeps saying it is alive. Returns the cancel. */
+function deadline(options: LockOptions, expire: () => void): () => void {
+  let timer = timeoutManager.setTimeout(check, options.timeoutMs);
+  function check(): void {
+    if (options.holderAlive()) timer = timeoutManager.setTimeout(check, options.timeoutMs);
+    else expire();
+  }
+  return () => timeoutManager.clearTimeout(timer);
+}
+
+/** Runs `work` with the lock held, beating the heart until it settles. */
+async function holding<T>(options: LockOptions, work: () => Promise<T>): Promise<T> {
+  options.heartbeat();
+  const beat = timeoutManager.setInterval(() => options.heartbeat(), options.timeoutMs / 2);
+  try {
+    return await work();
+  } finally {
+    timeoutManager.clearInterval(beat);
   }
 }
 
@@ -74,21 +101,22 @@ async function withPageLock<T>(
   tails.set(name, tail);
   try {
     const locked = await waitFor(previous, options);
-    return { result: await work(), locked };
+    return { result: locked ? await holding(options, work) : await work(), locked };
   } finally {
     release();
     if (tails.get(name) === tail) tails.delete(name);
   }
 }
 
-/** Resolves true when `previous` settles, false after the timeout; rejects when the signal aborts. */
-function waitFor(previous: Promise<void>, { timeoutMs, signal }: LockOptions): Promise<boolean> {
+/** Resolves true when `previous` settles, false at the deadline; rejects when the signal aborts. */
+function waitFor(previous: Promise<void>, options: LockOptions): Promise<boolean> {
+  const { signal } = options;
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
     const onAbort = () => finish(() => reject(signal.reason));
-    const timer = timeoutManager.setTimeout(() => finish(() => resolve(false)), timeoutMs);
+    const stopWaiting = deadline(options, () => finish(() => resolve(false)));
     const finish = (settle: () => void) => {
-      timeoutManager.clearTimeout(timer);
+      stopWaiting();
       signal.removeEventListener('abort', onAbort);
       settle();
     };

@@ -74,6 +74,8 @@ class Manager {
   #lastSessionId: string | null = null;
   /** Changes another tab made and has not had acknowledged: shown and kept in the store, sent by that tab. */
   #remotePending: FieldValues = {};
+  /** When the holder of the lock (another tab or manager) last said it was still at work. */
+  #holderSeenAt = 0;
   /** Store writes, in order: the outbox reaches the store before anything is sent. */
   #persisting: Promise<void> = Promise.resolve();
 
@@ -499,6 +501,10 @@ class Manager {
 
   #onMessage(message: ChannelMessage): void {
     if (this.#destroyed) return;
+    if (message.type === 'busy') {
+      this.#holderSeenAt = Date.now();
+      return;
+    }
     if (message.type === 'forget') {
       // Another tab is replacing the session (reset, another customer): stop using the old one now, and take
       // the new one, whoever it belongs to, from the channel or from the store once the lock is free.
@@ -594,7 +600,13 @@ class Manager {
   async #locked<T>(work: () => Promise<T>): Promise<T> {
     const { result } = await withSessionLock(
       `gkc-session:${this.#options.key}`,
-      { locks: this.#options.locks, timeoutMs: this.#options.lockTimeoutMs, signal: this.#abort.signal },
+      {
+        locks: this.#options.locks,
+        timeoutMs: this.#options.lockTimeoutMs,
+        signal: this.#abort.signal,
+        heartbeat: () => this.#channel.post({ type: 'busy' }),
+        holderAlive: () => Date.now() - this.#holderSeenAt < this.#options.lockTimeoutMs,
+      },
       async () => {
         this.#throwIfDestroyed();
         return work();

@@ -146,6 +146,16 @@ describe('exactly one create', () => {
     expect(server.calls('create')).toHaveLength(1);
   });
 
+  it('waits past the lock bound for a holder that is slow but alive, rather than create a second session', async () => {
+    const { server, baseUrl } = await startStandIn();
+    server.faults = { delayMs: 500 }; // a Create five lock bounds long
+    const first = manager({ baseUrl, lockTimeoutMs: 100 });
+    const second = manager({ baseUrl, lockTimeoutMs: 100 });
+    const [a, b] = await Promise.all([first.ready(), second.ready()]);
+    expect(b.sessionId).toBe(a.sessionId);
+    expect(server.calls('create')).toHaveLength(1);
+  });
+
   it('re-reads the store inside the lock and adopts what another tab stored meanwhile', async () => {
     const { server, baseUrl } = await startStandIn();
     let release = () => {};

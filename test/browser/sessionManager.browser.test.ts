@@ -195,6 +195,16 @@ describe('in Chromium', () => {
     expect(searches[1]?.body).toEqual({ query: 'invoice' });
   });
 
+  it('keeps the other tabs waiting for a tab whose Create is slow, so that one session is created', async () => {
+    harness.server.faults = { delayMs: 1500 };
+    const slow = await open({ lockTimeoutMs: 300 });
+    await expect.poll(() => harness.server.calls('create').length).toBe(1);
+    const waiting = await open({ lockTimeoutMs: 300 });
+    const [a, b] = await Promise.all([started(slow), started(waiting)]);
+    expect(b.sessionId).toBe(a.sessionId);
+    expect(harness.server.calls('create')).toHaveLength(1);
+  });
+
   it('lets the other tabs go on when a tab closes in the middle of its Create', async () => {
     harness.server.faults = { delayMs: 1500 };
     const creator = await open();
