@@ -228,6 +228,28 @@ describe('identity', () => {
     expect(server.calls('create')).toHaveLength(1);
   });
 
+  it('identifies an agent on the same session, with the gkc_agentId header', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const m = manager({ baseUrl });
+    const { sessionId } = await m.ready();
+    expect(await m.identify({ agentId: 'agent-7' })).toMatchObject({ sessionId, agentId: 'agent-7' });
+    expect(server.calls('update')[0]).toMatchObject({ sessionId, agentId: 'agent-7', customerId: null });
+  });
+
+  it('reports a reset the server cannot take, and creates the session at the next ready()', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const m = manager({ baseUrl, customerId: 'c-1' });
+    const { sessionId: old } = await m.ready();
+    server.faults = { down: true };
+    await expect(m.reset()).rejects.toBeInstanceOf(NetworkError);
+    expect(m.getSnapshot()).toMatchObject({ status: 'error', session: null });
+    expect(await readRecord(baseUrl)).toBeUndefined(); // the old session is forgotten all the same
+    server.faults = {};
+    const fresh = await m.ready();
+    expect(fresh.sessionId).not.toBe(old);
+    expect(fresh.customerId).toBeUndefined();
+  });
+
   it('refuses an identity with CR or LF with a TypeError naming the field', async () => {
     const { server, baseUrl } = await startStandIn();
     const m = manager({ baseUrl });
