@@ -44,12 +44,21 @@ export class Outbox {
   }
 
   /** Records a change; the promise settles when the server has acknowledged it (or refused it for good). */
-  change(values: FieldValues, wait = true): Promise<SessionInfo> | undefined {
+  change(values: FieldValues): Promise<SessionInfo> {
+    const { seq, fields } = this.#record(values);
+    return new Promise((resolve, reject) => this.#waiters.push({ seq, fields, resolve, reject }));
+  }
+
+  /** Records a change nobody waits for (one left by a closed page, values a replacement lacks). */
+  add(values: FieldValues): void {
+    this.#record(values);
+  }
+
+  #record(values: FieldValues): { seq: number; fields: SyncedField[] } {
     const seq = ++this.#seq;
     const fields = syncedFields.filter((field) => values[field] !== undefined);
     for (const field of fields) this.#pending.set(field, { value: values[field] as string, seq });
-    if (!wait) return undefined;
-    return new Promise((resolve, reject) => this.#waiters.push({ seq, fields, resolve, reject }));
+    return { seq, fields };
   }
 
   batch(): Batch {

@@ -25,7 +25,7 @@ export interface RetryPolicy {
   readonly maxDelayMs: number;
 }
 
-export const defaultRetryPolicy: RetryPolicy = Object.freeze({
+const defaultRetryPolicy: RetryPolicy = Object.freeze({
   attempts: 4,
   minDelayMs: 250,
   maxDelayMs: 10_000,

@@ -30,7 +30,7 @@ export interface SendOptions {
 }
 
 /** Session answers are a few hundred bytes; a megabyte is not a session answer, whatever sent it. */
-export const maxAnswerBytes = 1_048_576;
+const maxAnswerBytes = 1_048_576;
 
 /** Sends one request and returns the answer's payload, unwrapped from its envelope but not yet validated. */
 export async function sendJsonRequest(request: JsonRequest, options: SendOptions): Promise<unknown> {
@@ -140,7 +140,7 @@ function parseJson(text: string, response: Response): unknown {
  * Deployed servers disagree on the envelope: the documented `{"response": ...}`, 9.x's
  * `{"status": ..., "data": ...}`, and bare payloads are all seen. Take `response`, else `data`, else the body.
  */
-export function unwrapEnvelope(body: unknown): unknown {
+function unwrapEnvelope(body: unknown): unknown {
   if (isRecord(body)) {
     if (isRecord(body.response)) return body.response;
     if (isRecord(body.data)) return body.data;

@@ -62,7 +62,7 @@ export interface SessionClient {
   update(sessionId: string, input: Identity & VisitData, options?: CallOptions): Promise<SessionInfo>;
 }
 
-export const defaultTimeoutMs = 10_000;
+const defaultTimeoutMs = 10_000;
 
 /**
  * Creates the client. Validates the options at once and throws a `TypeError` naming the bad one.
@@ -76,15 +76,28 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   const server = resolveServer(options.baseUrl, options.tenantId);
   const policy = resolveRetryPolicy(options.retry);
   const timeoutMs = resolveTimeout(options.timeoutMs);
-  const fetchOption = options.fetch;
-  if (fetchOption !== undefined && typeof fetchOption !== 'function') {
+  if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new TypeError('fetch must be a function with the signature of globalThis.fetch');
   }
+  return sessionClientFor({ server, retry: policy, timeoutMs, fetch: options.fetch });
+}
+
+/** The transport: the `fetch` option, or the global one looked up per call (an app may wrap it later). */
+export function transportOf(fetchOption: typeof fetch | undefined): typeof fetch {
+  return fetchOption ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
+}
+
+/** The client over options already resolved and checked (the manager's are, by `resolveOptions`). */
+export function sessionClientFor(config: {
+  server: ServerLocation;
+  retry: RetryPolicy;
+  timeoutMs: number;
+  fetch: typeof fetch | undefined;
+}): SessionClient {
+  const { server, retry: policy, timeoutMs } = config;
+  const transport = transportOf(config.fetch);
 
   async function call(request: JsonRequest, callOptions: CallOptions | undefined): Promise<SessionInfo> {
-    // Looked up per call, not at creation: an application may install a fetch wrapper after creating us.
-    const transport =
-      fetchOption ?? ((input: RequestInfo | URL, init?: RequestInit) => globalThis.fetch(input, init));
     const retry = callOptions?.retry ?? policy;
     const signal = callOptions?.signal;
     for (let failures = 0; ; ) {
@@ -175,7 +188,7 @@ function checkSessionId(sessionId: unknown): asserts sessionId is string {
 }
 
 /** Refuses, before anything is sent, the values that would corrupt a header or a body. */
-export function checkInput(input: unknown): asserts input is Identity & VisitData {
+function checkInput(input: unknown): asserts input is Identity & VisitData {
   if (typeof input !== 'object' || input === null) throw new TypeError('the session data must be an object');
   const { customerId, agentId, visitId, globalVisitId } = input as Record<string, unknown>;
   checkHeaderId('customerId', customerId);

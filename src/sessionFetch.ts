@@ -32,13 +32,13 @@ export function decorateRequest(
  * A string that is not an absolute URL is a path under `baseUrl`, with or without its leading slash. A
  * protocol-relative `//host/x` counts as a path too: it cannot leave the server by accident.
  */
-export function resolveTarget(server: ServerLocation, input: string | URL): URL {
+function resolveTarget(server: ServerLocation, input: string | URL): URL {
   if (input instanceof URL) return new URL(input.href);
   if (/^[a-z][a-z\d+.-]*:/i.test(input)) return new URL(input);
   return new URL(`${server.baseUrl}/${input.replace(/^\/+/, '')}`);
 }
 
-export function decorate(
+function decorate(
   server: ServerLocation,
   session: SessionCarrier,
   target: URL,

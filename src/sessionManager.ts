@@ -6,7 +6,13 @@ import { watchPageLifecycle } from './pageLifecycle.js';
 import type { SessionInfo } from './schemas.js';
 import { checkHeaderId, checkId } from './serverUrl.js';
 import { type ChannelMessage, SessionChannel } from './sessionChannel.js';
-import { createSessionClient, type Identity, type SessionClient, type VisitData } from './sessionClient.js';
+import {
+  type Identity,
+  type SessionClient,
+  sessionClientFor,
+  transportOf,
+  type VisitData,
+} from './sessionClient.js';
 import { fetchUnderSession } from './sessionFetch.js';
 import { withSessionLock } from './sessionLock.js';
 import { sessionQueryKey } from './sessionQuery.js';
@@ -82,12 +88,11 @@ class Manager {
   constructor(options: ResolvedOptions) {
     this.#options = options;
     const { server } = options;
-    this.#client = createSessionClient({
-      baseUrl: server.baseUrl,
-      ...(server.tenantId !== undefined && { tenantId: server.tenantId }),
-      ...(options.fetch && { fetch: options.fetch }),
-      timeoutMs: options.timeoutMs,
+    this.#client = sessionClientFor({
+      server,
       retry: options.retry,
+      timeoutMs: options.timeoutMs,
+      fetch: options.fetch,
     });
     this.#store = new SessionStore({
       storage: options.storage,
@@ -164,7 +169,7 @@ class Manager {
     if (customerId !== undefined && session.customerId !== undefined && session.customerId !== customerId) {
       // One customer's session is never reused for another: a new session, created for them.
       // Kept as a pending change so that it survives a message from another tab while the lock is awaited.
-      this.#queue.outbox.change(values, false);
+      this.#queue.outbox.add(values);
       this.#wanted = { ...this.#wanted, ...values };
       return this.#reported(this.#establish('customer-changed', true));
     }
@@ -189,8 +194,7 @@ class Manager {
 
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     if (this.#destroyed) return Promise.reject(new DestroyedError());
-    const transport =
-      this.#options.fetch ?? ((...args: Parameters<typeof fetch>) => globalThis.fetch(...args));
+    const transport = transportOf(this.#options.fetch);
     return fetchUnderSession(
       {
         server: this.#options.server,
@@ -229,7 +233,7 @@ class Manager {
     if (this.#destroyed) throw new DestroyedError();
     if (isEmpty(values)) return this.ready();
     this.#wanted = { ...this.#wanted, ...values };
-    const acknowledged = this.#queue.outbox.change(values) as Promise<SessionInfo>;
+    const acknowledged = this.#queue.outbox.change(values);
     if (this.#acked) {
       this.#commit(this.#acked, reason, false);
       this.#post(this.#acked, reason);
@@ -336,7 +340,7 @@ class Manager {
    */
   #restore(stored: SessionInfo, pending: FieldValues): void {
     const unsent = { ...pending, ...missingValues(stored, this.#wanted) };
-    this.#queue.outbox.change(unsent, false);
+    this.#queue.outbox.add(unsent);
     this.#commit(stored, 'restored', false);
     if (!isEmpty(unsent)) {
       this.#persist();
@@ -384,7 +388,7 @@ class Manager {
     if (moved) return moved;
     // Pending changes stay pending (their callers wait for this session to acknowledge them), with the rest
     // of what the replacement lacks.
-    this.#queue.outbox.change(missingValues(answer, this.#wanted), false);
+    this.#queue.outbox.add(missingValues(answer, this.#wanted));
     await this.#save(answer, 'replaced');
     this.#queue.flush();
     return this.#shown(answer);

@@ -50,7 +50,4 @@ export const readRecord = (baseUrl: string): Promise<any> =>
   withLibraryDb('readonly', (store) => store.get(recordKey(baseUrl)));
 export const writeRecord = (baseUrl: string, value: unknown) =>
   withLibraryDb('readwrite', (store) => store.put(value, recordKey(baseUrl))).then(() => {});
-export const deleteRecord = (baseUrl: string) =>
-  withLibraryDb('readwrite', (store) => store.delete(recordKey(baseUrl))).then(() => {});
-
 export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));

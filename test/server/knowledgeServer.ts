@@ -169,7 +169,7 @@ export function createKnowledgeServer(options: KnowledgeServerOptions = {}): Kno
   const notFound = () => fail(config.notFoundStatus, 'NOT_FOUND', 'Session not found');
 
   /** Routes one API call (already past CORS, faults and tenant checks). */
-  function route(call: CallName, req: Request): Answer {
+  function route(call: CallName, req: ApiCall): Answer {
     const { identity, body, params } = req;
     switch (call) {
       case 'create':
@@ -191,7 +191,7 @@ export function createKnowledgeServer(options: KnowledgeServerOptions = {}): Kno
     }
   }
 
-  function knowledgeCall(call: CallName, req: Request): Answer {
+  function knowledgeCall(call: CallName, req: ApiCall): Answer {
     const { params, query, body, sessionId } = req;
     // A call may come without a session (anonymous); one under an id the server does not know is refused.
     if (sessionId !== null && !sessions.has(sessionId)) return notFound();
@@ -416,7 +416,8 @@ interface Identity {
   agentId?: string;
 }
 
-interface Request {
+/** One API call, parsed: what the routes need of it. */
+interface ApiCall {
   identity: Identity;
   body: Record<string, unknown>;
   params: Record<string, string | undefined>;
