@@ -14,6 +14,7 @@ export type SessionErrorCode =
   | 'session-not-found'
   | 'invalid-response'
   | 'storage'
+  | 'reset'
   | 'destroyed';
 
 /** The base class of every error this library rejects with (argument errors aside). */
@@ -108,6 +109,27 @@ export class StorageError extends SessionError {
   readonly retryable = false;
 }
 
+/**
+ * The session was reset (logout) or switched to another customer, in this tab or another one, before the
+ * server acknowledged this identity: it is never sent on the session that follows, so `identify()` rejects.
+ */
+export class SessionResetError extends SessionError {
+  override readonly name = 'SessionResetError' as const;
+  readonly code = 'reset' as const;
+  readonly retryable = false;
+  constructor(
+    readonly reason: 'reset' | 'customer-changed',
+    options?: ErrorOptions,
+  ) {
+    super(
+      reason === 'reset'
+        ? 'The session was reset before the server acknowledged this identity; it was not sent on the new session'
+        : 'Another customer took over the session before the server acknowledged this identity',
+      options,
+    );
+  }
+}
+
 /** The manager was destroyed. */
 export class DestroyedError extends SessionError {
   override readonly name = 'DestroyedError' as const;
@@ -125,6 +147,7 @@ const codes: ReadonlySet<string> = new Set<SessionErrorCode>([
   'session-not-found',
   'invalid-response',
   'storage',
+  'reset',
   'destroyed',
 ]);
 
@@ -153,4 +176,5 @@ export type AnySessionError =
   | SessionNotFoundError
   | InvalidResponseError
   | StorageError
+  | SessionResetError
   | DestroyedError;

@@ -3,7 +3,7 @@
 // The session manager: one session per browser and server.
 export { createSessionManager } from './sessionManager.js';
 export type { SessionManager } from './sessionManager.js';
-export type { SessionManagerOptions } from './options.js';
+export type { SessionEvent, SessionManagerOptions } from './options.js';
 export type {
   SessionChange,
   SessionChangeReason,
@@ -41,6 +41,7 @@ export {
   NetworkError,
   SessionError,
   SessionNotFoundError,
+  SessionResetError,
   StorageError,
   TimeoutError,
 } from './errors.js';

@@ -1,10 +1,12 @@
-import { createStore, del, get, set, type UseStore } from 'idb-keyval';
+import { createStore, del, get, set, type UseStore, update } from 'idb-keyval';
 
 /** The shape of idb-keyval's functions: what a custom store implements. */
 export interface KeyValueStore {
   get(key: string): Promise<unknown>;
   set(key: string, value: unknown): Promise<void>;
   del(key: string): Promise<void>;
+  /** Optional: read, change and write in one transaction (idb-keyval's `update`), so tabs never interleave. */
+  update?(key: string, updater: (value: unknown) => unknown): Promise<void>;
 }
 
 export interface ClosableStore extends KeyValueStore {
@@ -46,6 +48,7 @@ export function createIndexedDbStore(dbName = 'gkc-session', storeName = 'sessio
     get: (key) => get(key, tracked),
     set: (key, value) => set(key, value, tracked),
     del: (key) => del(key, tracked),
+    update: (key, updater) => update(key, updater, tracked),
     close,
   };
 }

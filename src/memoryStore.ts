@@ -15,4 +15,7 @@ export const memoryStore: KeyValueStore = {
   del: async (key) => {
     records.delete(key);
   },
+  update: async (key, updater) => {
+    records.set(key, structuredClone(updater(structuredClone(records.get(key)))));
+  },
 };

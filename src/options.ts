@@ -83,6 +83,37 @@ export interface SessionManagerOptions {
    * @default globalThis.BroadcastChannel, when there is one
    */
   BroadcastChannel?: typeof BroadcastChannel | null;
+  /**
+   * A trace of the manager's core events, for debugging a widget: every event, with the session it left,
+   * the reason of a session change and whether another tab (or manager) caused it. Nothing is computed when
+   * it is not set.
+   * @example
+   * createSessionManager({ baseUrl, onEvent: (event) => console.debug('[gkc]', event) });
+   */
+  onEvent?: ((event: SessionEvent) => void) | undefined;
+}
+
+/** One line of the `onEvent` trace. */
+export interface SessionEvent {
+  /**
+   * What happened: `start`, `record` (the store or another tab said what it holds), `change` (`update` or
+   * `identify`), `acknowledged` (an Update answered), `established` (a session created, or put by the server
+   * in place of the current one), `checked` (a Retrieve confirmed it), `cut` (a reset or customer switch
+   * began here), `forgotten` (the session was forgotten in every tab), `refused`, `took-over` (changes of a
+   * closed tab are sent from here), `failed`, `storage-failed`, `destroyed`.
+   */
+  type: string;
+  /** The session after the event (or the one it left, when it was forgotten). */
+  sessionId: string | null;
+  /** Why the session changed, when it did (`snapshot.change.reason`); for a `cut`, `reset` or `customer-changed`. */
+  reason: string | null;
+  /** Whether another tab or manager caused it. */
+  remote: boolean;
+  /** The manager's phase after the event: idle, starting, ready, replacing, failed or destroyed. */
+  phase: string;
+  /** Values not yet acknowledged by the server, in this tab or another. */
+  pendingUpdates: number;
+  error: Error | null;
 }
 
 export interface ResolvedOptions {
@@ -105,6 +136,7 @@ export interface ResolvedOptions {
   readonly lockTimeoutMs: number;
   readonly locks: LockManagerLike | null;
   readonly BroadcastChannel: typeof BroadcastChannel | null;
+  readonly onEvent: ((event: SessionEvent) => void) | undefined;
 }
 
 export const defaults = Object.freeze({
@@ -133,6 +165,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (options.queryClient !== undefined && typeof options.queryClient?.getMutationCache !== 'function') {
     throw new TypeError('queryClient must be a QueryClient from @tanstack/query-core');
   }
+  if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
+    throw new TypeError('onEvent must be a function');
+  }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new TypeError('fetch must be a function with the signature of globalThis.fetch');
   }
@@ -159,6 +194,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
       options.BroadcastChannel === undefined
         ? (globalThis.BroadcastChannel ?? null)
         : options.BroadcastChannel,
+    onEvent: options.onEvent,
   });
 }
 

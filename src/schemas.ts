@@ -1,4 +1,5 @@
 import * as z from 'zod/mini';
+import { sessionChangeReasons } from './sessionState.js';
 
 /**
  * Schemas for everything that comes from outside the library's own memory: server answers, stored records
@@ -62,18 +63,23 @@ export const valuesSchema = z.object({
   globalVisitId: z.optional(z.string()),
 });
 
+const stamp = z.number();
+const pendingChange = z.object({ value: z.string(), stamp, owner: z.string() });
+
 /**
- * The stored record, one per server (`baseUrl` + `tenantId`): the session as the server acknowledged it, and
- * the changes it has not acknowledged yet (the durable outbox). `v` lets a later version recognise, and
- * discard, records it cannot read.
+ * The stored record, one per server (`baseUrl` + `tenantId`): see `sessionRecord.ts` for its meaning. `v` lets
+ * a later version recognise, and discard, records it cannot read.
  */
 export const storedRecordSchema = z.object({
-  v: z.literal(1),
-  session: sessionInfoSchema,
-  pending: z.optional(valuesSchema),
+  v: z.literal(2),
+  session: z.nullable(sessionInfoSchema),
+  epoch: z.number(),
+  stamps: z.partialRecord(z.enum(['customerId', 'agentId', 'visitId', 'globalVisitId']), stamp),
+  pending: z.partialRecord(z.enum(['customerId', 'agentId', 'visitId', 'globalVisitId']), pendingChange),
+  reason: z.enum(sessionChangeReasons),
+  checkedAt: z.number(),
   savedAt: z.number(),
 });
-export type StoredRecord = z.infer<typeof storedRecordSchema>;
 
 /** Describes the problems zod found, each with its path: `sessionId: must be a non-empty string`. */
 export function describeIssues(error: z.core.$ZodError): string {

@@ -1,26 +1,20 @@
 import * as z from 'zod/mini';
-import { sessionInfoSchema, valuesSchema } from './schemas.js';
-import { sessionChangeReasons } from './sessionState.js';
+import { storedRecordSchema } from './schemas.js';
+import type { StoredRecord } from './sessionRecord.js';
 
-/**
- * What one manager tells the others of the same server (other tabs, and other managers of the same page:
- * a BroadcastChannel reaches every other channel object of the same name, its own excepted).
- */
+/** What the managers of one server tell each other (other tabs, through a BroadcastChannel). */
 const messageSchema = z.discriminatedUnion('type', [
-  // The session as the server acknowledged it, and the sender's changes not acknowledged yet: receivers
-  // show both, and keep the second in the store, but only the sender sends them.
-  z.object({
-    type: z.literal('session'),
-    session: sessionInfoSchema,
-    pending: valuesSchema,
-    reason: z.enum(sessionChangeReasons),
-  }),
-  // Sent when a session is replaced (reset, another customer): stop using it at once, the new one follows.
-  z.object({ type: z.literal('forget') }),
+  // The record as just written: taken in by the receivers as a store read would be.
+  z.object({ type: z.literal('record'), record: storedRecordSchema }),
   // Sent by the holder of the lock while it works: the others keep waiting rather than go ahead alone.
   z.object({ type: z.literal('busy') }),
+  // A manager with pending changes is gone (destroyed, page hidden): one of the others takes them over.
+  z.object({ type: z.literal('gone'), owner: z.string() }),
 ]);
-export type ChannelMessage = z.infer<typeof messageSchema>;
+export type ChannelMessage =
+  | { type: 'record'; record: StoredRecord }
+  | { type: 'busy' }
+  | { type: 'gone'; owner: string };
 
 /**
  * A BroadcastChannel that can be suspended: an open channel keeps a page out of the back/forward cache in
@@ -48,7 +42,7 @@ export class SessionChannel {
     const channel = new this.#Channel(this.#name);
     channel.onmessage = (event: MessageEvent) => {
       const parsed = messageSchema.safeParse(event.data);
-      if (parsed.success) this.#onMessage(parsed.data);
+      if (parsed.success) this.#onMessage(parsed.data as ChannelMessage);
     };
     // Node's BroadcastChannel would keep a server-side process alive; a page's has no unref.
     (channel as { unref?: () => void }).unref?.();

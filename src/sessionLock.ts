@@ -3,6 +3,8 @@ import { timeoutManager } from '@tanstack/query-core';
 /** The part of the Web Locks API (`navigator.locks`) the manager uses. */
 export interface LockManagerLike {
   request<T>(name: string, options: { signal?: AbortSignal }, callback: () => Promise<T>): Promise<T>;
+  /** Which locks are held (Web Locks' `query`): tells whether another tab still runs. Optional. */
+  query?(): Promise<{ held?: { name?: string }[] }>;
 }
 
 export interface LockOptions {

@@ -1,11 +1,15 @@
 import { QueryClient, timeoutManager } from '@tanstack/query-core';
 import { DestroyedError, isSessionErrorWithCode, type StorageError } from './errors.js';
-import { type ResolvedOptions, resolveOptions, type SessionManagerOptions } from './options.js';
-import type { Batch, FieldValues } from './outbox.js';
+import {
+  type ResolvedOptions,
+  resolveOptions,
+  type SessionEvent,
+  type SessionManagerOptions,
+} from './options.js';
 import { watchPageLifecycle } from './pageLifecycle.js';
 import type { SessionInfo } from './schemas.js';
 import { checkHeaderId, checkId } from './serverUrl.js';
-import { type ChannelMessage, SessionChannel } from './sessionChannel.js';
+import type { ChannelMessage } from './sessionChannel.js';
 import {
   type Identity,
   type SessionClient,
@@ -13,17 +17,29 @@ import {
   transportOf,
   type VisitData,
 } from './sessionClient.js';
+import {
+  type CoreEvent,
+  type CoreState,
+  initialState,
+  reduce,
+  shownSession,
+  toSnapshot,
+  valuesOf,
+} from './sessionCore.js';
 import { fetchUnderSession } from './sessionFetch.js';
+import { type HubMember, hubFor, releaseHub, type SessionHub } from './sessionHub.js';
 import { withSessionLock } from './sessionLock.js';
+import { type ChangeWaiter, type Intent, own, type Plan, plan, settlement } from './sessionPlan.js';
 import { sessionQueryKey } from './sessionQuery.js';
 import {
-  type SessionChangeReason,
-  type SessionSnapshot,
-  SessionState,
-  type SnapshotListener,
-} from './sessionState.js';
-import { SessionStore } from './sessionStore.js';
-import { isEmpty, missingValues, pickValues, sameSession, sameValues, withValues } from './sessionValues.js';
+  type FieldValues,
+  type PendingChanges,
+  type RecordWrite,
+  type StoredRecord,
+  syncedFields,
+} from './sessionRecord.js';
+import { type SessionSnapshot, SessionState, type SnapshotListener } from './sessionState.js';
+import { pickValues } from './sessionValues.js';
 import { UpdateQueue } from './updateQueue.js';
 import { watchWebEngagement } from './webEngagement.js';
 
@@ -49,89 +65,75 @@ export interface SessionManager {
   readonly queryKey: readonly unknown[];
 }
 
-/**
- * Stored sessions already checked with the server by a manager of this page: a second manager for the same
- * server (or the remount React Strict Mode does) does not check again.
- */
-const revalidated = new Set<string>();
+interface Waiter extends ChangeWaiter {
+  resolve: (session: SessionInfo) => void;
+  reject: (error: unknown) => void;
+}
 
-class Manager {
+/**
+ * The driver of the session core. It does the I/O (store, lock, channel, server) in order and feeds each
+ * outcome back to `#dispatch`, the one writer of the state, the snapshot and the query cache. What to do is
+ * decided by `plan` (sessionPlan.ts) under the cross-tab lock, after a fresh read of the store: every path
+ * that needs the server (a cold start, a change, a check, a lost session, a reset) goes through `#locked`.
+ */
+class Manager implements HubMember {
+  readonly owner: string;
+  readonly queryKey: readonly unknown[];
   readonly #options: ResolvedOptions;
   readonly #client: SessionClient;
-  readonly #store: SessionStore;
-  readonly #state: SessionState;
-  readonly #channel: SessionChannel;
+  readonly #view: SessionState;
   readonly #queryClient: QueryClient;
-  readonly queryKey: readonly unknown[];
   readonly #queue: UpdateQueue;
   readonly #abort = new AbortController();
-  /** The session as the server last acknowledged it. */
-  #acked: SessionInfo | null = null;
-  /** What this manager wants the server to hold: identity and visit values, acknowledged or not. */
-  #wanted: FieldValues;
+  #state: CoreState;
+  #hub: SessionHub | null = null;
   #starting = false;
-  /** Set while `reset()` runs: the session being made is anonymous. */
-  #resetting = false;
-  /** Set when another tab announced a replacement: its session is adopted whoever it belongs to. */
-  #following = false;
-  #waiters: { resolve: (session: SessionInfo) => void; reject: (error: unknown) => void }[] = [];
-  #detachLifecycle: (() => void) | null = null;
-  /** The last session shown: kept while a replacement is under way, for `change.previousSessionId`. */
-  #lastSessionId: string | null = null;
-  /** Changes another tab made and has not had acknowledged: shown and kept in the store, sent by that tab. */
-  #remotePending: FieldValues = {};
-  /** When the holder of the lock (another tab or manager) last said it was still at work. */
-  #holderSeenAt = 0;
-  /** Store writes, in order: the outbox reaches the store before anything is sent. */
-  #persisting: Promise<void> = Promise.resolve();
+  #readyWaiters: { resolve: (session: SessionInfo) => void; reject: (error: unknown) => void }[] = [];
+  #changeWaiters: Waiter[] = [];
+  #detach: (() => void) | null = null;
+  #releaseOwnerLock: (() => void) | null = null;
+  /** Writes of this manager's own changes, in order: they reach the store before anything is sent. */
+  #persisting: Promise<unknown> = Promise.resolve();
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
-    const { server } = options;
+    this.owner = randomId();
     this.#client = sessionClientFor({
-      server,
+      server: options.server,
       retry: options.retry,
       timeoutMs: options.timeoutMs,
       fetch: options.fetch,
     });
-    this.#store = new SessionStore({
-      storage: options.storage,
-      key: options.key,
-      timeoutMs: options.storageTimeoutMs,
-      onFallback: (error) => this.#onStorageFallback(error),
-    });
-    this.#channel = new SessionChannel(`gkc-session:${options.key}`, options.BroadcastChannel, (message) =>
-      this.#onMessage(message),
-    );
     this.#queryClient = options.queryClient ?? new QueryClient();
-    this.queryKey = sessionQueryKey(server.baseUrl, server.tenantId);
+    this.queryKey = sessionQueryKey(options.server.baseUrl, options.server.tenantId);
     this.#queue = new UpdateQueue({
       queryClient: this.#queryClient,
       mutationKey: [...this.queryKey, 'update'],
       scopeId: `gkc-session:${options.key}`,
       retry: options.retry,
+      hasWork: () => Object.keys(own(this.#state)).length > 0,
       deliver: () => this.#deliver(),
-      onDeferred: (error) => this.#fail(error),
+      onDeferred: (error) => this.#dispatch({ type: 'failed', error: asError(error) }),
       coalesceMs: options.coalesceMs,
     });
-    this.#wanted = pickValues(options);
-    this.#state = new SessionState({
-      status: 'idle',
-      session: null,
-      error: null,
-      storage: this.#store.kind,
-      pendingUpdates: 0,
-      change: null,
-      storageError: null,
-    });
+    const storage =
+      options.storage === 'memory'
+        ? 'memory'
+        : options.storage === 'indexeddb'
+          ? typeof indexedDB !== 'undefined' && indexedDB !== null
+            ? 'indexeddb'
+            : 'memory'
+          : 'custom';
+    this.#state = initialState(this.owner, pickValues(options), storage, Date.now());
+    this.#view = new SessionState(toSnapshot(this.#state, null));
   }
 
   get snapshot(): SessionSnapshot {
-    return this.#state.snapshot;
+    return this.#view.snapshot;
   }
 
   subscribe(listener: SnapshotListener): () => void {
-    return this.#state.subscribe(listener);
+    return this.#view.subscribe(listener);
   }
 
   get #destroyed(): boolean {
@@ -140,23 +142,24 @@ class Manager {
 
   ready(): Promise<SessionInfo> {
     if (this.#destroyed) return Promise.reject(new DestroyedError());
-    const { status, session } = this.snapshot;
-    if (status === 'ready' && session) return Promise.resolve(session);
+    const shown = this.#readySession();
+    if (shown) return Promise.resolve(shown);
     return new Promise((resolve, reject) => {
-      this.#waiters.push({ resolve, reject });
-      this.#start(false);
+      this.#readyWaiters.push({ resolve, reject });
+      this.#start();
     });
   }
 
-  async update(patch: VisitData): Promise<SessionInfo> {
+  update(patch: VisitData): Promise<SessionInfo> {
     if (typeof patch !== 'object' || patch === null)
-      throw new TypeError('update takes an object { visitId, globalVisitId }');
-    checkId('visitId', patch.visitId);
-    checkId('globalVisitId', patch.globalVisitId);
-    return this.#change(
-      pickValues({ visitId: patch.visitId, globalVisitId: patch.globalVisitId }),
-      'updated',
-    );
+      return Promise.reject(new TypeError('update takes an object { visitId, globalVisitId }'));
+    try {
+      checkId('visitId', patch.visitId);
+      checkId('globalVisitId', patch.globalVisitId);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    return this.#change(pickValues({ visitId: patch.visitId, globalVisitId: patch.globalVisitId }));
   }
 
   async identify(identity: Identity): Promise<SessionInfo> {
@@ -165,44 +168,50 @@ class Manager {
     checkHeaderId('agentId', identity.agentId);
     const values = pickValues({ customerId: identity.customerId, agentId: identity.agentId });
     const session = await this.ready();
-    const customerId = values.customerId;
-    if (customerId !== undefined && session.customerId !== undefined && session.customerId !== customerId) {
-      // One customer's session is never reused for another: a new session, created for them.
-      // Kept as a pending change so that it survives a message from another tab while the lock is awaited.
-      this.#queue.outbox.add(values);
-      this.#wanted = { ...this.#wanted, ...values };
-      return this.#reported(this.#establish('customer-changed', true));
-    }
-    // Already acknowledged for this session: nothing to tell the server.
-    if (this.#acked && isEmpty(missingValues(this.#acked, values))) return session;
-    return this.#change(values, 'identified');
+    if (syncedFields.every((field) => values[field] === undefined || values[field] === session[field]))
+      return session; // already acknowledged, or on its way
+    const customer = values.customerId;
+    const holder = this.#state.session?.customerId;
+    if (customer === undefined || holder === undefined || holder === customer) return this.#change(values);
+    // One customer's session is never reused for another: forgotten here at once (no request goes out
+    // under it for the wrong person), then in every tab, and a session is created for the new customer.
+    const done = this.#change(values, false);
+    const fromEpoch = this.#state.epoch ?? 0;
+    this.#dispatch({ type: 'cut', reason: 'customer-changed' });
+    this.#locked({ type: 'replace', reason: 'customer-changed', fromEpoch }).catch((error: unknown) =>
+      this.#fail(error),
+    );
+    return done;
   }
 
   async reset(): Promise<SessionInfo> {
     if (this.#destroyed) throw new DestroyedError();
     this.#attach();
-    // Anonymous from now on; the visit (a browsing visit) goes on. The flag keeps the identity out of what
-    // is wanted until the new session exists, whatever arrives from other tabs while the lock is awaited.
-    this.#resetting = true;
-    this.#wanted = pickValues({ visitId: this.#wanted.visitId, globalVisitId: this.#wanted.globalVisitId });
+    const fromEpoch = this.#state.epoch ?? 0;
+    // Identity changes not yet acknowledged are cut here, before anything else can send them.
+    this.#dispatch({ type: 'cut', reason: 'reset' });
     try {
-      return await this.#reported(this.#establish('reset', true));
-    } finally {
-      this.#resetting = false;
+      await this.#locked({ type: 'replace', reason: 'reset', fromEpoch });
+    } catch (error) {
+      this.#fail(error);
+      throw error;
     }
+    return this.ready();
   }
 
   fetch(input: string | URL | Request, init?: RequestInit): Promise<Response> {
     if (this.#destroyed) return Promise.reject(new DestroyedError());
-    const transport = transportOf(this.#options.fetch);
     return fetchUnderSession(
       {
         server: this.#options.server,
-        transport,
+        transport: transportOf(this.#options.fetch),
         timeoutMs: this.#options.timeoutMs,
         signal: this.#abort.signal,
         ready: () => this.ready(),
-        recover: (lostId) => this.#locked(() => this.#recoverLocked(lostId)),
+        recover: async (lostId) => {
+          await this.#locked({ type: 'lost', sessionId: lostId });
+          return this.ready();
+        },
       },
       input,
       init,
@@ -213,113 +222,114 @@ class Manager {
     if (this.#destroyed) return;
     const error = new DestroyedError();
     this.#abort.abort(error);
-    this.#state.set({ status: 'destroyed' });
-    this.#rejectWaiters(error);
-    this.#queue.outbox.rejectAll(error);
+    this.#dispatch({ type: 'destroyed' });
+    for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
+    for (const waiter of this.#changeWaiters.splice(0)) waiter.reject(error);
     this.#queue.stop();
-    this.#detachLifecycle?.();
-    this.#channel.close();
-    this.#store.close();
+    this.#detach?.();
     // A QueryClient of our own would otherwise live on through its cache's garbage-collection timers.
     if (!this.#options.queryClient) this.#queryClient.clear();
-    this.#state.dispose();
+    this.#view.dispose();
   }
 
-  /**
-   * A change of synced values (`update`, `identify` of the same customer): shown at once, written to the
-   * store with the outbox, then delivered. Settles when the server has acknowledged it.
-   */
-  async #change(values: FieldValues, reason: SessionChangeReason): Promise<SessionInfo> {
-    if (this.#destroyed) throw new DestroyedError();
-    if (isEmpty(values)) return this.ready();
-    this.#wanted = { ...this.#wanted, ...values };
-    const acknowledged = this.#queue.outbox.change(values);
-    if (this.#acked) {
-      this.#commit(this.#acked, reason, false);
-      this.#post(this.#acked, reason);
-      this.#persist();
-    } else {
-      this.ready().catch(() => {}); // the Create will carry the values; its failure is the snapshot's
+  // HubMember: what other managers of this server tell this one.
+  onMessage(message: ChannelMessage): void {
+    if (this.#destroyed) return;
+    if (message.type === 'record') {
+      const hadSession = this.#state.session !== null;
+      this.#dispatch({ type: 'record', record: message.record, remote: true });
+      // Another tab forgot the session (reset, another customer): its successor comes by message or store.
+      if (hadSession && !this.#state.session) this.#start();
+      if (this.#hasOwnWork()) this.#queue.flush();
+    } else if (
+      message.type === 'gone' &&
+      syncedFields.some((f) => this.#state.pending[f]?.owner === message.owner)
+    ) {
+      this.#takeOver();
     }
-    this.#queue.flush();
-    return acknowledged;
   }
 
-  /** The mutation's work: sends the outbox to the current session, under the lock, and acknowledges it. */
-  async #deliver(): Promise<void> {
-    await this.#persisting;
-    await this.ready();
-    await this.#locked(async () => {
-      const record = await this.#store.read();
-      this.#throwIfDestroyed();
-      const acked = this.#acked;
-      if (!acked) return;
-      // Two tabs loading at once both find the stored outbox: the one that got the lock first sent it.
-      if (
-        record &&
-        record.session.sessionId === acked.sessionId &&
-        this.#queue.outbox.sentElsewhere(record)
-      ) {
-        this.#commit(record.session, null, false);
-      }
-      const batch = this.#queue.outbox.batch();
-      if (isEmpty(batch.values)) return this.#queue.outbox.settle(this.#shown(acked));
-      // Two tabs may identify different customers on one anonymous session at once, and an identifying
-      // Update whose answer was lost (a closed tab, a timeout) may have reached the server all the same: the
-      // stored record says who has, or may have, this session. Anyone else gets a new session instead.
-      const sameRecord = record?.session.sessionId === acked.sessionId;
-      const holder = sameRecord ? (record.session.customerId ?? record.pending.customerId) : acked.customerId;
-      const customerId = batch.values.customerId;
-      if (customerId !== undefined && holder !== undefined && holder !== customerId) {
-        return void (await this.#replaceLocked('customer-changed'));
-      }
-      let answer: SessionInfo;
-      const sent = this.#wanted;
-      try {
-        answer = await this.#client.update(acked.sessionId, sent, {
-          signal: this.#abort.signal,
-          retry: once,
-        });
-      } catch (error) {
-        if (isSessionErrorWithCode(error, 'session-not-found'))
-          return void (await this.#recoverLocked(acked.sessionId));
-        if (!this.#destroyed && !(error as { retryable?: boolean }).retryable)
-          await this.#refuse(batch, error);
-        throw error;
-      }
-      this.#throwIfDestroyed();
-      this.#queue.outbox.acknowledge(batch);
-      // 8.5.1 answers an Update of an unknown id with a session it created, holding the data.
-      if (answer.sessionId !== acked.sessionId) {
-        return void (await this.#adoptReplacementLocked(acked.sessionId, { ...answer, ...sent }));
-      }
-      // The change was reported when it was made; the acknowledgement only confirms it. The server holds
-      // what it accepted even when its answer does not echo it.
-      await this.#save({ ...answer, ...sent }, null);
+  onStorageFailed(error: StorageError): void {
+    if (!this.#destroyed) this.#dispatch({ type: 'storage-failed', error });
+  }
+
+  /** The only writer of state, snapshot and query cache; settles the callers whose outcome is known. */
+  #dispatch(event: CoreEvent): void {
+    const before = this.#state;
+    const state = reduce(before, event);
+    if (state === before) return;
+    this.#state = state;
+    const snapshot = toSnapshot(state, this.#view.snapshot);
+    this.#view.set(snapshot);
+    if (snapshot.session !== null && (before.session !== state.session || this.snapshot !== snapshot))
+      this.#queryClient.setQueryData(this.queryKey, snapshot.session);
+    if (before.session && !state.session) this.#queryClient.setQueryData(this.queryKey, null);
+    const { onEvent } = this.#options;
+    if (onEvent) report(() => onEvent(traceOf(event, state, before)));
+    this.#settle();
+  }
+
+  #settle(): void {
+    const state = this.#state;
+    const shown = this.#readySession();
+    if (shown) for (const waiter of this.#readyWaiters.splice(0)) waiter.resolve(shown);
+    this.#changeWaiters = this.#changeWaiters.filter((waiter) => {
+      const outcome = settlement(state, waiter);
+      if (outcome === 'pending') return true;
+      if (outcome === 'done') waiter.resolve(shownSession(state) as SessionInfo);
+      else waiter.reject(outcome.error);
+      return false;
     });
   }
 
-  /** The server refused a change for good: roll its values back to the acknowledged ones, everywhere. */
-  async #refuse(batch: Batch, error: unknown): Promise<void> {
-    // Dropped from the outbox, the refused values give way to the acknowledged ones when the session is shown.
-    this.#queue.outbox.refuse(batch, error);
-    if (this.#acked) await this.#save(this.#acked, 'updated', error as Error);
+  #readySession(): SessionInfo | null {
+    const { snapshot } = this;
+    return snapshot.status === 'ready' ? snapshot.session : null;
   }
 
-  /** The page-load path: one store read; a usable session ends it, otherwise one Create under the lock. */
-  #start(skipStoredRead: boolean): void {
+  /** A change of synced values: shown at once, stored, then delivered; settles when acknowledged. */
+  #change(values: FieldValues, deliver = true): Promise<SessionInfo> {
+    if (this.#destroyed) return Promise.reject(new DestroyedError());
+    const fields = syncedFields.filter((field) => values[field] !== undefined);
+    if (fields.length === 0) return this.ready();
+    this.#attach();
+    this.#dispatch({ type: 'change', values, now: Date.now(), random: Math.random() });
+    const done = new Promise<SessionInfo>((resolve, reject) =>
+      this.#changeWaiters.push({ fields, stamp: this.#state.clock, resolve, reject }),
+    );
+    this.#persist();
+    if (!this.#state.session) this.#start();
+    else if (deliver) this.#queue.flush();
+    return done;
+  }
+
+  #hasOwnWork(): boolean {
+    return Object.keys(own(this.#state)).length > 0;
+  }
+
+  /** Writes this manager's pending changes to the store (after any write already under way). */
+  #persist(): Promise<unknown> {
+    this.#persisting = this.#persisting
+      .then(() => this.#hub?.write(this.#recordWrite(this.#state, false)))
+      .catch(() => {}); // a store failure moves the record to memory and is reported there
+    return this.#persisting;
+  }
+
+  /** The page-load path: one store read; a usable session ends it, otherwise the lock decides. */
+  #start(): void {
     if (this.#starting || this.#destroyed) return;
     this.#starting = true;
+    const hub = this.#attach();
     // The read goes first: IndexedDB opens in the browser's process while this thread sets up the rest.
-    const reading = skipStoredRead ? null : this.#store.read();
-    this.#attach();
-    this.#state.set({ status: 'starting' });
+    const reading = this.#state.epoch === null ? hub.readAtStart() : null;
+    this.#dispatch({ type: 'start' });
     const run = async () => {
       const record = await reading;
       this.#throwIfDestroyed();
-      if (this.snapshot.status === 'ready') return; // another tab's session arrived meanwhile
-      if (record && this.#belongsHere(record.session)) return this.#restore(record.session, record.pending);
-      await this.#establish(record ? 'customer-changed' : 'created', false);
+      if (reading) this.#dispatch({ type: 'record', record, remote: false, restore: true });
+      if (this.#state.session) return this.#restored(hub);
+      await this.#locked({ type: 'establish' });
+      if (this.#hasOwnWork()) this.#queue.flush();
     };
     // Cleared before the waiters hear of a failure: a ready() called from their handlers starts afresh.
     run().then(
@@ -334,299 +344,216 @@ class Manager {
   }
 
   /**
-   * Shows the stored session at once. What it does not hold yet (changes a closed page left in the outbox,
-   * values the page gave in its options) goes out as one Update, which checks the session too; otherwise a
-   * Retrieve checks it, in the background.
+   * The stored session is shown. What it does not hold yet (this page's options, changes a closed page left)
+   * goes out as one Update, which checks the session too; otherwise a Retrieve checks it, in the background,
+   * once per page load and browser (whichever manager gets there first).
    */
-  #restore(stored: SessionInfo, pending: FieldValues): void {
-    const unsent = { ...pending, ...missingValues(stored, this.#wanted) };
-    this.#queue.outbox.add(unsent);
-    this.#commit(stored, 'restored', false);
-    if (!isEmpty(unsent)) {
+  #restored(hub: SessionHub): void {
+    const session = this.#state.session as SessionInfo;
+    const others = syncedFields.some(
+      (f) => this.#state.pending[f] && this.#state.pending[f]?.owner !== this.owner,
+    );
+    if (others) this.#takeOver();
+    if (this.#hasOwnWork()) {
       this.#persist();
       this.#queue.flush();
-    } else if (this.#options.revalidate && !revalidated.has(`${this.#options.key}|${stored.sessionId}`)) {
+    } else if (others) {
+      // The Update that sends them checks the session too.
+    } else if (this.#options.revalidate) {
       // In the next task, once the application has taken its session: the check never competes with the
       // page's own first work, and no request leaves before ready() has resolved.
       timeoutManager.setTimeout(() => {
-        // Not if the session changed meanwhile: its identity must not travel with another session's id.
-        if (this.#destroyed || this.#acked?.sessionId !== stored.sessionId) return;
-        this.#background(this.#revalidate(stored.sessionId));
+        if (this.#destroyed) return;
+        const intent: Intent = { type: 'check', sessionId: session.sessionId, since: hub.loadedAt };
+        this.#locked(intent).catch((error: unknown) => this.#fail(error));
       }, 0);
     }
   }
 
-  /** Retrieve: the server may answer with a new session (9.x, 8.5.0) or "Session not found" (8.5.1). */
-  async #revalidate(sessionId: string): Promise<void> {
-    let answer: SessionInfo;
-    try {
-      // The identity the session was acknowledged with: a change under way may be for another customer.
-      const identity = pickValues({ customerId: this.#acked?.customerId, agentId: this.#acked?.agentId });
-      answer = await this.#client.retrieve(sessionId, identity, { signal: this.#abort.signal });
-    } catch (error) {
-      if (isSessionErrorWithCode(error, 'session-not-found')) {
-        await this.#locked(() => this.#recoverLocked(sessionId));
-        return;
-      }
-      throw error;
-    }
-    revalidated.add(`${this.#options.key}|${sessionId}`);
-    if (answer.sessionId !== sessionId) {
-      await this.#locked(() => this.#adoptReplacementLocked(sessionId, answer));
-    } else if (this.#acked?.sessionId === sessionId) {
-      // A server that does not echo every value still holds the ones it acknowledged before.
-      this.#commit({ ...this.#acked, ...answer }, null, false);
-    }
-  }
-
   /**
-   * The server replaced `lostId` with `answer` (lock held): adopt it, unless another tab already moved on.
-   * What the replacement does not hold yet (the visit data a Retrieve cannot carry) goes out as an Update.
+   * Changes of another manager: sent from here if it is gone (a closed tab), decided under the lock so that
+   * one tab takes them. A failure leaves them ours, for the queue to send when it can.
    */
-  async #adoptReplacementLocked(lostId: string, answer: SessionInfo): Promise<SessionInfo> {
-    const moved = await this.#movedOn(lostId);
-    if (moved) return moved;
-    // Pending changes stay pending (their callers wait for this session to acknowledge them), with the rest
-    // of what the replacement lacks.
-    this.#queue.outbox.add(missingValues(answer, this.#wanted));
-    await this.#save(answer, 'replaced');
-    this.#queue.flush();
-    return this.#shown(answer);
-  }
-
-  /** The server does not know `lostId` (lock held): create a new session with the wanted values. */
-  async #recoverLocked(lostId: string): Promise<SessionInfo> {
-    return (await this.#movedOn(lostId)) ?? this.#create('not-found');
-  }
-
-  /**
-   * Under the lock, re-reads the store: if it holds a usable session other than `lostId`, another tab (or
-   * manager) already dealt with the loss and that session is adopted. Returns it, or null to go ahead.
-   */
-  async #movedOn(lostId: string): Promise<SessionInfo | null> {
-    const record = await this.#store.read();
-    this.#throwIfDestroyed();
-    const current = this.snapshot.session;
-    if (current && current.sessionId !== lostId) return current;
-    if (record && record.session.sessionId !== lostId && this.#belongsHere(record.session)) {
-      this.#adopt(record.session, record.pending, 'restored');
-      return this.snapshot.session;
-    }
-    return null;
-  }
-
-  /**
-   * Creates a session under the lock, after re-reading the store: a session another tab stored while this
-   * one waited is adopted instead (the second check is what makes the Create happen once). `replace` is
-   * for `reset()` and a customer switch, which create whatever is stored: the old session is forgotten in
-   * every tab first, so that no request goes out under it for the wrong person while the Create runs.
-   */
-  async #establish(reason: SessionChangeReason, replace: boolean): Promise<SessionInfo> {
-    return this.#locked(async () => {
-      const record = await this.#store.read();
-      this.#throwIfDestroyed();
-      const stored = record?.session;
-      // A session another tab announced while this one waited for the lock is already in use here.
-      const current = this.#acked;
-      if (!replace && current && this.#belongsHere(current)) return this.snapshot.session ?? current;
-      const switchedAlready = reason === 'customer-changed' && stored?.customerId === this.#wanted.customerId;
-      if (stored && this.#belongsHere(stored) && (!replace || switchedAlready)) {
-        if (stored.sessionId !== this.#acked?.sessionId)
-          this.#adopt(stored, record?.pending ?? {}, 'restored');
-        return this.snapshot.session ?? stored;
-      }
-      return replace ? this.#replaceLocked(reason) : this.#create(reason);
-    });
-  }
-
-  /** Forgets the session in every tab, then creates its successor (lock held). */
-  async #replaceLocked(reason: SessionChangeReason): Promise<SessionInfo> {
-    this.#remotePending = {}; // another tab's pending identity must not come back with the successor
-    await this.#store.remove();
-    this.#channel.post({ type: 'forget' });
-    this.#acked = null;
-    this.#state.set({ session: null, status: 'starting' });
-    this.#queryClient.setQueryData(this.queryKey, null);
-    return this.#create(reason);
-  }
-
-  /** One Create with every wanted value: whatever was pending is acknowledged by it. */
-  async #create(reason: SessionChangeReason): Promise<SessionInfo> {
-    const batch = this.#queue.outbox.batch();
-    const sent = this.#wanted;
-    const info = { ...(await this.#client.create(sent, { signal: this.#abort.signal })), ...sent };
-    this.#throwIfDestroyed();
-    this.#queue.outbox.acknowledge(batch);
-    await this.#save(info, reason);
-    return this.#shown(info);
-  }
-
-  /** Stores an acknowledged session with the outbox, tells the others, shows it, and settles the callers. */
-  async #save(
-    acked: SessionInfo,
-    reason: SessionChangeReason | null,
-    error: Error | null = null,
-  ): Promise<void> {
-    this.#acked = acked;
-    await this.#persist();
-    this.#throwIfDestroyed();
-    this.#post(acked, reason ?? 'updated');
-    this.#commit(acked, reason, false, error);
-    this.#queue.outbox.settle(this.#shown(acked));
-  }
-
-  #post(acked: SessionInfo, reason: SessionChangeReason): void {
-    this.#channel.post({ type: 'session', session: acked, pending: this.#queue.outbox.values(), reason });
-  }
-
-  /** Writes the acknowledged session and the outbox (other tabs' too), after any write already under way. */
-  #persist(): Promise<void> {
-    const acked = this.#acked;
-    if (!acked) return this.#persisting;
-    this.#persisting = this.#persisting
-      .then(() => this.#store.write(acked, { ...this.#remotePending, ...this.#queue.outbox.values() }))
-      .catch(() => {}); // a store failure moves the record to memory and is reported there
-    return this.#persisting;
-  }
-
-  /**
-   * Follows a session another tab or manager made (acknowledged `session`, and the changes that tab still
-   * has pending); this manager's own pending changes stay on top, and go to that session.
-   */
-  #adopt(session: SessionInfo, pending: FieldValues, reason: SessionChangeReason): void {
-    this.#following = false;
-    this.#remotePending = pending;
-    const before = this.snapshot.session;
-    // An acknowledgement of what was already shown changes nothing the application can see.
-    const visible = !before || !sameSession(before, withValues(session, this.#wantedFor(session)));
-    this.#commit(session, visible ? reason : null, true);
-    this.#queue.flush();
-  }
-
-  #onMessage(message: ChannelMessage): void {
-    if (this.#destroyed) return;
-    if (message.type === 'busy') {
-      this.#holderSeenAt = Date.now();
-      return;
-    }
-    if (message.type === 'forget') {
-      // Another tab is replacing the session (reset, another customer): stop using the old one now, and take
-      // the new one, whoever it belongs to, from the channel or from the store once the lock is free.
-      this.#following = true;
-      this.#acked = null;
-      this.#state.set({ session: null, status: 'starting' });
-      this.#start(true);
-      return;
-    }
-    const pending = pickValues(message.pending);
-    if (!sameSession(this.#acked, message.session) || !sameValues(this.#remotePending, pending)) {
-      this.#adopt(message.session, pending, message.reason);
-    }
-  }
-
-  /** Shows `acked` with the wanted values; a `reason` of null merges what the server said, unreported. */
-  #commit(
-    acked: SessionInfo,
-    reason: SessionChangeReason | null,
-    remote: boolean,
-    error: Error | null = null,
-  ): void {
-    this.#acked = acked;
-    this.#wanted = this.#wantedFor(acked);
-    const previousSessionId = this.#lastSessionId;
-    this.#lastSessionId = acked.sessionId;
-    this.#state.set({
-      status: 'ready',
-      error,
-      ...(reason && { change: { reason, sessionId: acked.sessionId, previousSessionId, remote } }),
-    });
-    this.#show();
-    const session = this.snapshot.session ?? this.#shown(acked);
-    for (const waiter of this.#waiters.splice(0)) waiter.resolve(session);
-  }
-
-  /** Publishes the current session (snapshot and query cache) and the outbox size. */
-  #show(): void {
-    if (!this.#acked) return;
-    const session = this.#shown(this.#acked);
-    this.#state.set({
-      session: sameSession(this.snapshot.session, session) ? this.snapshot.session : session,
-      pendingUpdates: this.#queue.outbox.size,
-    });
-    this.#queryClient.setQueryData(this.queryKey, this.snapshot.session);
-  }
-
-  /** What the server should hold: the acknowledged values, under the changes still pending here or elsewhere. */
-  #wantedFor(acked: SessionInfo): FieldValues {
-    const wanted = { ...pickValues(acked), ...this.#remotePending, ...this.#queue.outbox.values() };
-    if (this.#resetting) {
-      delete wanted.customerId;
-      delete wanted.agentId;
-    }
-    return wanted;
-  }
-
-  #shown(acked: SessionInfo): SessionInfo {
-    return withValues(acked, this.#wanted);
-  }
-
-  #fail(error: unknown): void {
-    if (this.#destroyed) return;
-    const failure = error instanceof Error ? error : new Error(String(error));
-    this.#state.set({ error: failure, ...(this.snapshot.session ? {} : { status: 'error' as const }) });
-    if (!this.snapshot.session) this.#rejectWaiters(error);
-  }
-
-  #rejectWaiters(error: unknown): void {
-    for (const waiter of this.#waiters.splice(0)) waiter.reject(error);
-  }
-
-  /** Work whose caller gets the rejection: the snapshot shows it too. */
-  async #reported<T>(work: Promise<T>): Promise<T> {
-    try {
-      return await work;
-    } catch (error) {
+  #takeOver(): void {
+    this.#locked({ type: 'deliver' }).catch((error: unknown) => {
       this.#fail(error);
-      throw error;
-    }
+      this.#queue.flush();
+    });
   }
 
-  /** Work that nobody awaits: its failure is shown in the snapshot, never an unhandled rejection. */
-  #background(work: Promise<unknown>): void {
-    work.catch((error: unknown) => this.#fail(error));
+  /** The mutation's work: sends this manager's changes under the lock. */
+  async #deliver(): Promise<void> {
+    await this.#persisting;
+    await this.ready();
+    await this.#locked({ type: 'deliver' });
   }
 
-  #onStorageFallback(error: StorageError): void {
-    if (this.#destroyed) return;
-    this.#state.set({ storage: 'memory', storageError: error, error });
-  }
-
-  async #locked<T>(work: () => Promise<T>): Promise<T> {
-    const { result } = await withSessionLock(
-      `gkc-session:${this.#options.key}`,
+  /**
+   * Takes the lock, reads the store afresh, and carries out the plans for `intent` until none is left. A
+   * session found lost on the way is recovered first, in the same hold of the lock.
+   */
+  async #locked(intent: Intent): Promise<void> {
+    const hub = this.#attach();
+    await withSessionLock(
+      hub.lockName,
       {
         locks: this.#options.locks,
         timeoutMs: this.#options.lockTimeoutMs,
         signal: this.#abort.signal,
-        heartbeat: () => this.#channel.post({ type: 'busy' }),
-        holderAlive: () => Date.now() - this.#holderSeenAt < this.#options.lockTimeoutMs,
+        heartbeat: () => hub.post(this, { type: 'busy' }),
+        holderAlive: () => Date.now() - hub.holderSeenAt < this.#options.lockTimeoutMs,
       },
       async () => {
         this.#throwIfDestroyed();
-        return work();
+        let record = await hub.store.read();
+        this.#throwIfDestroyed();
+        const intents = [intent];
+        // Each plan moves the state on (a session, an acknowledgement, a check); the bound is a safety net.
+        for (let step = 0; step < 12 && intents.length > 0; step++) {
+          this.#dispatch({ type: 'record', record, remote: true });
+          const owners = syncedFields.flatMap((f) => this.#state.pending[f]?.owner ?? []);
+          const alive = await hub.alive(owners);
+          const next = plan(this.#state, record, intents[intents.length - 1] as Intent, (o) => alive.has(o));
+          if (next.type === 'none') {
+            intents.pop();
+            continue;
+          }
+          const outcome = await this.#carryOut(hub, next, record);
+          this.#throwIfDestroyed();
+          if (outcome.lost) intents.push({ type: 'lost', sessionId: outcome.lost });
+          record = outcome.record;
+        }
       },
     );
-    return result;
+    // What is left to send (values a replacement lacks, changes made meanwhile) goes through the queue.
+    if (this.#hasOwnWork()) this.#queue.flush();
   }
 
-  #belongsHere(session: SessionInfo): boolean {
-    const customerId = this.#wanted.customerId;
-    return (
-      this.#following ||
-      customerId === undefined ||
-      session.customerId === undefined ||
-      session.customerId === customerId
-    );
+  /** One plan's I/O, its outcome fed back as events: stored, told, shown, settled, in that order. */
+  async #carryOut(
+    hub: SessionHub,
+    next: Exclude<Plan, { type: 'none' }>,
+    record: StoredRecord | null,
+  ): Promise<{ record: StoredRecord | null; lost?: string }> {
+    const signal = this.#abort.signal;
+    switch (next.type) {
+      case 'take-over':
+        this.#dispatch({ type: 'took-over', fields: next.fields });
+        return { record: await this.#commit(hub, null) };
+      case 'create': {
+        const answer = await this.#client.create(valuesOf(next.sent), { signal });
+        return {
+          record: await this.#commit(hub, {
+            type: 'established',
+            session: answer,
+            sent: next.sent,
+            reason: next.reason,
+            epoch: this.#state.epoch ?? record?.epoch ?? 0,
+            ...entropy(),
+          }),
+        };
+      }
+      case 'replace': {
+        if (this.#state.phase.name !== 'replacing') this.#dispatch({ type: 'cut', reason: next.reason });
+        const epoch = Math.max(record?.epoch ?? 0, this.#state.epoch ?? 0) + 1;
+        this.#dispatch({ type: 'forgotten', epoch });
+        // Forgotten in every tab before the Create: no request goes out under it for the wrong person.
+        const forgotten = await hub.write({
+          owner: this.owner,
+          epoch,
+          pending: own(this.#state),
+          session: { session: null, stamps: {}, reason: next.reason, checkedAt: 0 },
+        });
+        hub.post(this, { type: 'record', record: forgotten });
+        const answer = await this.#client.create(valuesOf(next.sent), { signal });
+        return {
+          record: await this.#commit(hub, {
+            type: 'established',
+            session: answer,
+            sent: next.sent,
+            reason: next.reason,
+            epoch,
+            ...entropy(),
+          }),
+        };
+      }
+      case 'retrieve': {
+        let answer: SessionInfo;
+        try {
+          answer = await this.#client.retrieve(next.sessionId, next.identity, { signal });
+        } catch (error) {
+          if (isSessionErrorWithCode(error, 'session-not-found')) return { record, lost: next.sessionId };
+          throw error;
+        }
+        if (answer.sessionId === next.sessionId)
+          return { record: await this.#commit(hub, { type: 'checked', session: answer, now: Date.now() }) };
+        // 9.x and 8.5.0 answer an unknown id with a session they created: that one is adopted.
+        return { record: await this.#commit(hub, this.#replaced(answer, {})) };
+      }
+      case 'send': {
+        let answer: SessionInfo;
+        try {
+          const values = { ...valuesOf(next.sent), ...next.identity };
+          answer = await this.#client.update(next.sessionId, values, { signal, retry: once });
+        } catch (error) {
+          if (isSessionErrorWithCode(error, 'session-not-found')) return { record, lost: next.sessionId };
+          if (!this.#destroyed && !(error as { retryable?: boolean }).retryable) {
+            await this.#commit(hub, { type: 'refused', sent: next.sent, error: asError(error) });
+          }
+          throw error;
+        }
+        // 8.5.1 answers an Update of an unknown id with a session it created, holding the data.
+        const event: CoreEvent =
+          answer.sessionId === next.sessionId
+            ? { type: 'acknowledged', session: answer, sent: next.sent }
+            : this.#replaced(answer, next.sent);
+        return { record: await this.#commit(hub, event) };
+      }
+    }
+  }
+
+  /** The server put `answer` in place of the session: adopted, and what it lacks is sent again. */
+  #replaced(answer: SessionInfo, sent: PendingChanges): CoreEvent {
+    return {
+      type: 'established',
+      session: answer,
+      sent,
+      reason: 'replaced',
+      epoch: this.#state.epoch ?? 0,
+      ...entropy(),
+    };
+  }
+
+  /**
+   * Stores the outcome of `event` (lock held, so the session goes with it), tells the other managers, then
+   * dispatches it: a caller resolved by it finds the store and every tab already up to date.
+   */
+  async #commit(hub: SessionHub, event: CoreEvent | null): Promise<StoredRecord> {
+    const preview = event ? reduce(this.#state, event) : this.#state;
+    const record = await hub.write(this.#recordWrite(preview, true));
+    this.#throwIfDestroyed();
+    hub.post(this, { type: 'record', record });
+    if (event) this.#dispatch(event);
+    return record;
+  }
+
+  #recordWrite(state: CoreState, withSession: boolean): RecordWrite {
+    const write: RecordWrite = { owner: this.owner, epoch: state.epoch, pending: own(state) };
+    if (withSession && state.session) {
+      write.session = {
+        session: state.session,
+        stamps: state.stamps,
+        reason: state.change?.reason ?? 'created',
+        checkedAt: state.checkedAt,
+      };
+    }
+    return write;
+  }
+
+  #fail(error: unknown): void {
+    if (this.#destroyed) return;
+    this.#dispatch({ type: 'failed', error: asError(error) });
+    if (!this.#state.session) for (const waiter of this.#readyWaiters.splice(0)) waiter.reject(error);
   }
 
   #throwIfDestroyed(): void {
@@ -634,52 +561,110 @@ class Manager {
   }
 
   /**
-   * Starts what the manager needs once in use: the channel, the update queue's watch on connectivity, the
-   * Web Engagement tracker when asked, and the page lifecycle (release on `pagehide`, catch up from the
-   * store on `pageshow`).
+   * Starts what the manager needs once in use: its hub (store, channel), its owner lock, the update queue's
+   * watch on connectivity, the Web Engagement tracker when asked, and the page lifecycle (release on
+   * `pagehide`, catch up from the store on `pageshow`).
    */
-  #attach(): void {
-    if (this.#detachLifecycle) return;
-    this.#channel.open();
+  #attach(): SessionHub {
+    if (this.#hub) return this.#hub;
+    const hub = hubFor(this.#options);
+    this.#hub = hub;
+    hub.join(this);
+    this.#holdOwnerLock(hub);
     this.#queue.start();
     const stopTracker = this.#options.webEngagement
       ? watchWebEngagement((ids) => {
+          const values = pickValues(ids);
+          const shown = this.snapshot.session;
           // Only what changed: the tracker answers the same ids on every focus.
-          if (!sameValues({ ...this.#wanted, ...pickValues(ids) }, this.#wanted)) {
+          if (syncedFields.some((field) => values[field] !== undefined && values[field] !== shown?.[field]))
             this.update(ids).catch(() => {}); // a refusal is reported in the snapshot
-          }
         })
       : () => {};
     const stopPage = watchPageLifecycle({
       onHide: () => {
-        this.#channel.close();
-        this.#store.close();
+        this.#goodbye(hub);
+        hub.suspend();
       },
       onRestore: () => {
         if (this.#destroyed) return;
-        this.#channel.open();
+        hub.resume();
+        this.#holdOwnerLock(hub);
         // Messages sent while the page was in the cache are lost: the store says what changed meanwhile.
-        this.#background(this.#catchUp());
+        hub.store.read().then(
+          (record) => this.#dispatch({ type: 'record', record, remote: true }),
+          () => {},
+        );
       },
     });
-    this.#detachLifecycle = () => {
+    this.#detach = () => {
       stopTracker();
       stopPage();
+      this.#goodbye(hub);
+      releaseHub(hub, this);
     };
+    return hub;
   }
 
-  async #catchUp(): Promise<void> {
-    const record = await this.#store.read();
-    if (this.#destroyed || !record) return;
-    const { pending } = record;
-    if (!sameSession(this.#acked, record.session) || !sameValues(this.#remotePending, pending)) {
-      this.#adopt(record.session, pending, 'restored');
-    }
+  /** Held while this manager lives: another tab that finds it free knows this one's changes are orphans. */
+  #holdOwnerLock(hub: SessionHub): void {
+    const locks = this.#options.locks;
+    if (!locks?.query || this.#releaseOwnerLock) return;
+    const held = new Promise<void>((resolve) => {
+      this.#releaseOwnerLock = resolve;
+    });
+    locks.request(hub.ownerLock(this.owner), {}, () => held).catch(() => {});
+  }
+
+  /** Lets go of the owner lock and tells the others, who take over what this manager has not sent. */
+  #goodbye(hub: SessionHub): void {
+    this.#releaseOwnerLock?.();
+    this.#releaseOwnerLock = null;
+    if (this.#hasOwnWork()) hub.post(this, { type: 'gone', owner: this.owner });
   }
 }
 
 /** Within a mutation, query-core does the retrying: each Update is one try. */
 const once = Object.freeze({ attempts: 1, minDelayMs: 0, maxDelayMs: 0 });
+
+function entropy(): { now: number; random: number } {
+  return { now: Date.now(), random: Math.random() };
+}
+
+/** The application's callback must not break the manager: its error goes where uncaught errors go. */
+function report(call: () => void): void {
+  try {
+    call();
+  } catch (error) {
+    if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
+    else console.error(error);
+  }
+}
+
+function asError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}
+
+function randomId(): string {
+  return (
+    globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  );
+}
+
+/** One line of the `onEvent` trace. */
+function traceOf(event: CoreEvent, state: CoreState, before: CoreState): SessionEvent {
+  const sessionId = state.session?.sessionId ?? before.session?.sessionId ?? null;
+  const changed = state.change !== before.change ? state.change : null;
+  return {
+    type: event.type,
+    sessionId,
+    reason: changed?.reason ?? (event.type === 'cut' ? event.reason : null),
+    remote: changed?.remote ?? (event.type === 'record' && event.remote),
+    phase: state.phase.name,
+    pendingUpdates: syncedFields.filter((field) => state.pending[field]).length,
+    error: event.type === 'failed' || event.type === 'refused' ? event.error : null,
+  };
+}
 
 /**
  * Creates a session manager. Validates the options (a `TypeError` names the bad one) and does nothing else:

@@ -63,21 +63,17 @@ export class SessionState {
   #scheduled = false;
 
   constructor(initial: SessionSnapshot) {
-    this.#snapshot = Object.freeze(initial);
+    this.#snapshot = initial;
   }
 
   get snapshot(): SessionSnapshot {
     return this.#snapshot;
   }
 
-  set(patch: Partial<SessionSnapshot>): void {
-    const current = this.#snapshot;
-    const changed = (Object.keys(patch) as (keyof SessionSnapshot)[]).some(
-      (key) => !Object.is(patch[key], current[key]),
-    );
-    if (!changed) return;
-    if (patch.session) patch.session = Object.freeze({ ...patch.session });
-    this.#snapshot = Object.freeze({ ...current, ...patch });
+  /** Publishes `next` (frozen by the core), unless it is the snapshot already shown. */
+  set(next: SessionSnapshot): void {
+    if (next === this.#snapshot) return;
+    this.#snapshot = next;
     this.#schedule();
   }
 

@@ -2,9 +2,8 @@ import { withTimeout } from './abortable.js';
 import { StorageError } from './errors.js';
 import { type ClosableStore, createIndexedDbStore, type KeyValueStore } from './indexedDbStore.js';
 import { memoryStore } from './memoryStore.js';
-import type { FieldValues } from './outbox.js';
-import { type SessionInfo, type StoredRecord, storedRecordSchema } from './schemas.js';
-import { pickValues } from './sessionValues.js';
+import { storedRecordSchema } from './schemas.js';
+import type { StoredRecord } from './sessionRecord.js';
 
 class StoreTimeout extends Error {
   override readonly name = 'StoreTimeout';
@@ -55,29 +54,28 @@ export class SessionStore {
     return this.#kind;
   }
 
+  /** The stored record, or null when there is none or it is unreadable (corrupt, an old format). */
+  async read(): Promise<StoredRecord | null> {
+    return parseRecord(await this.#run('read', (store) => store.get(this.#options.key)));
+  }
+
   /**
-   * The stored session and its pending changes, or null when there is none or the record is unreadable
-   * (corrupt, old format): then it is removed.
+   * Reads, changes and writes the record in one transaction where the store has one (IndexedDB, memory): no
+   * other tab writes in between. A custom store without `update` gets a read and a write. A record this
+   * version cannot read is replaced: better than failing on it forever.
    */
-  async read(): Promise<{ session: SessionInfo; pending: FieldValues } | null> {
-    const value = await this.#run('read', (store) => store.get(this.#options.key));
-    if (value === undefined || value === null) return null;
-    const parsed = storedRecordSchema.safeParse(value);
-    if (parsed.success)
-      return { session: parsed.data.session, pending: pickValues(parsed.data.pending ?? {}) };
-    // A record this version cannot read is worthless; replacing it is better than failing on it forever.
-    await this.remove();
-    return null;
-  }
-
-  async write(session: SessionInfo, pending: FieldValues = {}): Promise<void> {
-    const record: StoredRecord = { v: 1, session, savedAt: Date.now() };
-    if (Object.keys(pending).length > 0) record.pending = pending;
-    await this.#run('write', (store) => store.set(this.#options.key, record));
-  }
-
-  async remove(): Promise<void> {
-    await this.#run('remove', (store) => store.del(this.#options.key));
+  async update(change: (record: StoredRecord | null) => StoredRecord): Promise<StoredRecord> {
+    let written: StoredRecord | undefined;
+    const updater = (value: unknown) => {
+      written = change(parseRecord(value));
+      return written;
+    };
+    const { key } = this.#options;
+    await this.#run('write', async (store) => {
+      if (store.update) return store.update(key, updater);
+      return store.set(key, updater(await store.get(key)));
+    });
+    return written ?? change(null);
   }
 
   /** Releases the connection (destroy, pagehide); the next operation reopens it. */
@@ -131,4 +129,10 @@ export class SessionStore {
     this.#kind = 'memory';
     this.#options.onFallback(error);
   }
+}
+
+function parseRecord(value: unknown): StoredRecord | null {
+  if (value === undefined || value === null) return null;
+  const parsed = storedRecordSchema.safeParse(value);
+  return parsed.success ? (parsed.data as StoredRecord) : null;
 }

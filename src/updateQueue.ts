@@ -6,7 +6,6 @@ import {
   timeoutManager,
 } from '@tanstack/query-core';
 import { isSessionError } from './errors.js';
-import { Outbox } from './outbox.js';
 import { type RetryPolicy, retryDelay, shouldRetry } from './retryPolicy.js';
 
 export interface UpdateQueueOptions {
@@ -15,7 +14,9 @@ export interface UpdateQueueOptions {
   /** Mutations of one scope run one after another: changes reach the server in order. */
   scopeId: string;
   retry: RetryPolicy;
-  /** Sends what the outbox holds and acknowledges it there; rejects as the server did. */
+  /** Whether the manager has changes of its own to send. */
+  hasWork: () => boolean;
+  /** Sends the manager's changes; rejects as the server did. */
   deliver: () => Promise<void>;
   /** A delivery failed after its retries with an error that may pass: the changes stay pending. */
   onDeferred: (error: unknown) => void;
@@ -37,7 +38,6 @@ export interface UpdateQueueOptions {
  * (no timers for hidden tabs: they would only drain batteries).
  */
 export class UpdateQueue {
-  readonly outbox = new Outbox();
   readonly #options: UpdateQueueOptions;
   /** A mutation waits to start: the changes made meanwhile will travel with it. */
   #waiting = false;
@@ -70,7 +70,7 @@ export class UpdateQueue {
 
   /** Sends what is pending, unless a mutation already waits to (it will take it along). */
   flush(): void {
-    if (this.#stopped || this.outbox.size === 0) return;
+    if (this.#stopped || !this.#options.hasWork()) return;
     if (this.#window !== undefined) {
       this.#openWindow(); // still gathering: wait a little more
       return;

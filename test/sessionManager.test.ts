@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import { DestroyedError, NetworkError, type SessionSnapshot, StorageError } from '../src/index';
-import { fastRetry, manager, readRecord, tick, writeRecord } from './helpers/managers';
+import { fastRetry, manager, readRecord, storedRecord, tick, writeRecord } from './helpers/managers';
 import { startStandIn } from './helpers/standIn';
 
 describe('page load', () => {
@@ -21,7 +21,7 @@ describe('page load', () => {
       error: null,
       change: { reason: 'created', sessionId: session.sessionId, previousSessionId: null, remote: false },
     });
-    expect(await readRecord(baseUrl)).toMatchObject({ v: 1, session: { sessionId: session.sessionId } });
+    expect(await readRecord(baseUrl)).toMatchObject({ v: 2, session: { sessionId: session.sessionId } });
   });
 
   it('reuses the stored session without waiting for the network, then checks it in the background', async () => {
@@ -88,7 +88,7 @@ describe('page load', () => {
     for (const junk of [
       'not a record',
       { v: 0, sessionId: 'old' },
-      { v: 1, session: { sessionId: '' }, savedAt: 1 },
+      { v: 1, session: { sessionId: 'an-old-format' }, savedAt: 1 },
     ]) {
       await writeRecord(baseUrl, junk);
       const m = manager({ baseUrl });
@@ -172,7 +172,7 @@ describe('exactly one create', () => {
     const m = manager({ baseUrl, locks, BroadcastChannel: null });
     const pending = m.ready();
     await tick(30);
-    await writeRecord(baseUrl, { v: 1, session: { sessionId: 'from-the-other-tab' }, savedAt: Date.now() });
+    await writeRecord(baseUrl, storedRecord({ sessionId: 'from-the-other-tab' }));
     release();
     expect((await pending).sessionId).toBe('from-the-other-tab');
     expect(server.calls('create')).toHaveLength(0);
@@ -243,7 +243,8 @@ describe('identity', () => {
     server.faults = { down: true };
     await expect(m.reset()).rejects.toBeInstanceOf(NetworkError);
     expect(m.getSnapshot()).toMatchObject({ status: 'error', session: null });
-    expect(await readRecord(baseUrl)).toBeUndefined(); // the old session is forgotten all the same
+    // The old session is forgotten all the same, in every tab: the record keeps only the new epoch.
+    expect(await readRecord(baseUrl)).toMatchObject({ session: null, epoch: 1, reason: 'reset' });
     server.faults = {};
     const fresh = await m.ready();
     expect(fresh.sessionId).not.toBe(old);
@@ -421,7 +422,7 @@ describe('storage', () => {
 
   it('keeps the stored record when IndexedDB cannot be opened, rather than overwriting it', async () => {
     const { baseUrl } = await startStandIn();
-    await writeRecord(baseUrl, { v: 1, session: { sessionId: 'kept' }, savedAt: 1 });
+    await writeRecord(baseUrl, storedRecord({ sessionId: 'kept' }));
     const open = vi.spyOn(indexedDB, 'open').mockImplementation(() => {
       throw new DOMException('The user denied permission', 'SecurityError');
     });
@@ -501,10 +502,13 @@ describe('teardown', () => {
     await m.ready();
     window.dispatchEvent(pageTransition('pagehide'));
     // While the page sat in the back/forward cache, another tab replaced the session.
-    await writeRecord(baseUrl, { v: 1, session: { sessionId: 'changed-meanwhile' }, savedAt: Date.now() });
+    await writeRecord(
+      baseUrl,
+      storedRecord({ sessionId: 'changed-meanwhile' }, { epoch: 1, reason: 'reset' }),
+    );
     window.dispatchEvent(pageTransition('pageshow'));
     await vi.waitFor(() => expect(m.getSnapshot().session?.sessionId).toBe('changed-meanwhile'));
-    expect(m.getSnapshot().change).toMatchObject({ reason: 'restored', remote: true });
+    expect(m.getSnapshot().change).toMatchObject({ reason: 'reset', remote: true });
   });
 });
 

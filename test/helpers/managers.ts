@@ -51,3 +51,16 @@ export const readRecord = (baseUrl: string): Promise<any> =>
 export const writeRecord = (baseUrl: string, value: unknown) =>
   withLibraryDb('readwrite', (store) => store.put(value, recordKey(baseUrl))).then(() => {});
 export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A stored record as the library writes it (format 2), with `session` and whatever else is given. */
+export const storedRecord = (session: object | null, more: object = {}) => ({
+  v: 2,
+  session,
+  epoch: 0,
+  stamps: {},
+  pending: {},
+  reason: 'created',
+  checkedAt: 0,
+  savedAt: Date.now(),
+  ...more,
+});

@@ -1,0 +1,436 @@
+import { SessionResetError, type StorageError } from './errors.js';
+import type { SessionInfo } from './schemas.js';
+import {
+  type FieldValues,
+  identityFields,
+  isIdentity,
+  latest,
+  maxStamps,
+  nextStamp,
+  type PendingChanges,
+  type Stamps,
+  type StoredRecord,
+  syncedFields,
+} from './sessionRecord.js';
+import type { SessionChange, SessionChangeReason, SessionSnapshot } from './sessionState.js';
+import type { StorageKind } from './sessionStore.js';
+
+/**
+ * The session core: one manager's state, the closed set of events that change it, and `reduce`. Pure: no I/O,
+ * promises or timers. The manager (`sessionManager.ts`) does the I/O and feeds its outcomes back as events;
+ * what to do next is decided by the plans in `sessionPlan.ts`, from this state alone.
+ */
+
+export type Phase =
+  | { name: 'idle' }
+  | { name: 'starting' }
+  | { name: 'ready' }
+  /** This manager is making a new session for `reason`; a reset done since `fromEpoch` elsewhere ends it. */
+  | { name: 'replacing'; reason: 'reset' | 'customer-changed'; fromEpoch: number; carry: FieldValues }
+  | { name: 'failed' }
+  | { name: 'destroyed' };
+
+export interface CoreState {
+  readonly phase: Phase;
+  /** This manager's id: the owner of the changes it made. */
+  readonly owner: string;
+  /** The session as the server acknowledged it (here or in another tab); null when there is none. */
+  readonly session: SessionInfo | null;
+  readonly stamps: Stamps;
+  /** The newest unacknowledged value of each field, whoever made it. */
+  readonly pending: PendingChanges;
+  /** The epoch of the stored record this state follows; null until the store has been read. */
+  readonly epoch: number | null;
+  /** The latest stamp seen or made. */
+  readonly clock: number;
+  /** Changes of this manager the server refused, or a reset cut: their callers are rejected with `error`. */
+  readonly refusals: Partial<Record<(typeof syncedFields)[number], { stamp: number; error: Error }>>;
+  readonly checkedAt: number;
+  readonly error: Error | null;
+  readonly storage: StorageKind;
+  readonly storageError: StorageError | null;
+  readonly change: SessionChange | null;
+}
+
+/** Everything that can happen to a manager. `remote` marks what another tab or manager did. */
+export type CoreEvent =
+  /** `ready()` (or a method that needs the session) found no session: start, or start again after a failure. */
+  | { type: 'start' }
+  /** The stored record, read from the store or received from another manager. */
+  | { type: 'record'; record: StoredRecord | null; remote: boolean; restore?: boolean }
+  /** `update()` or `identify()`: new values, stamped at `now`. */
+  | { type: 'change'; values: FieldValues; now: number; random: number }
+  /** The server acknowledged `sent` on the current session (an Update), answering `session`. */
+  | { type: 'acknowledged'; session: SessionInfo; sent: PendingChanges }
+  /** A new session: created with `sent` (a Create), or put by the server in place of the current one. */
+  | {
+      type: 'established';
+      session: SessionInfo;
+      sent: PendingChanges;
+      reason: SessionChangeReason;
+      epoch: number;
+      now: number;
+      random: number;
+    }
+  /** The server confirmed the current session (a Retrieve answered with its id) at `now`. */
+  | { type: 'checked'; session: SessionInfo; now: number }
+  /** A reset or customer switch begins here: identity changes made so far are cut; the session is forgotten. */
+  | { type: 'cut'; reason: 'reset' | 'customer-changed' }
+  /** This manager forgot the session in the store, at `epoch`: the successor is being created. */
+  | { type: 'forgotten'; epoch: number }
+  /** The server refused `sent` for good. */
+  | { type: 'refused'; sent: PendingChanges; error: Error }
+  /** Pending changes whose tab is gone: this manager sends them from now on. */
+  | { type: 'took-over'; fields: (typeof syncedFields)[number][] }
+  | { type: 'failed'; error: Error }
+  | { type: 'storage-failed'; error: StorageError }
+  | { type: 'destroyed' };
+
+export function initialState(
+  owner: string,
+  values: FieldValues,
+  storage: StorageKind,
+  now: number,
+): CoreState {
+  const pending: PendingChanges = {};
+  // The options' values are this page's first changes: sent unless the stored session already holds them.
+  for (const field of syncedFields) {
+    const value = values[field];
+    if (value !== undefined) pending[field] = { value, stamp: now, owner };
+  }
+  return {
+    phase: { name: 'idle' },
+    owner,
+    session: null,
+    stamps: {},
+    pending,
+    epoch: null,
+    clock: now,
+    refusals: {},
+    checkedAt: 0,
+    error: null,
+    storage,
+    storageError: null,
+    change: null,
+  };
+}
+
+export function reduce(state: CoreState, event: CoreEvent): CoreState {
+  if (state.phase.name === 'destroyed') return state;
+  switch (event.type) {
+    case 'start':
+      return state.phase.name === 'idle' || state.phase.name === 'failed'
+        ? { ...state, phase: { name: 'starting' } }
+        : state;
+    case 'record':
+      return event.record ? absorb(state, event.record, event.remote, event.restore ?? false) : state;
+    case 'change': {
+      const pending = { ...state.pending };
+      const stamp = nextStamp(state.clock, event.now, event.random);
+      for (const field of syncedFields) {
+        const value = event.values[field];
+        if (value !== undefined) pending[field] = { value, stamp, owner: state.owner };
+      }
+      const reason = identityFields.some((field) => event.values[field] !== undefined)
+        ? 'identified'
+        : 'updated';
+      // Reported when made: the acknowledgement only confirms it.
+      const change = state.session ? changed(state, state.session.sessionId, reason, false) : state.change;
+      return settled({ ...state, pending, clock: stamp, change });
+    }
+    case 'acknowledged': {
+      if (!state.session) return state;
+      const sentStamps = stampsOf(event.sent);
+      const answered = { ...event.session, ...valuesOf(event.sent) };
+      return settled({
+        ...state,
+        session: latest(state.session, state.stamps, answered, sentStamps),
+        stamps: maxStamps(state.stamps, sentStamps),
+        error: null,
+      });
+    }
+    case 'established': {
+      const sentStamps = stampsOf(event.sent);
+      let next: CoreState = {
+        ...state,
+        phase: { name: 'ready' },
+        session: { ...event.session, ...valuesOf(event.sent) },
+        stamps: sentStamps,
+        epoch: event.epoch,
+        checkedAt: 0,
+        error: null,
+        change: changed(state, event.session.sessionId, event.reason, false),
+      };
+      // What the old session held and the new one lacks (a Retrieve carries no visit data) is sent again.
+      const pending = { ...next.pending };
+      let clock = Math.max(state.clock, ...Object.values(sentStamps));
+      for (const field of syncedFields) {
+        const value = state.session?.[field];
+        if (value === undefined || pending[field] || next.session?.[field] === value) continue;
+        if (event.reason === 'reset' && isIdentity(field)) continue;
+        clock = nextStamp(clock, event.now, event.random);
+        pending[field] = { value, stamp: clock, owner: state.owner };
+      }
+      next = { ...next, pending, clock };
+      return settled(next);
+    }
+    case 'checked':
+      if (state.session?.sessionId !== event.session.sessionId) return state;
+      // A server that does not echo every value still holds the ones it acknowledged: ours win on a tie.
+      return {
+        ...state,
+        session: latest(state.session, { ...state.stamps }, event.session, {}),
+        checkedAt: event.now,
+      };
+    case 'cut':
+      return cut(state, event.reason, state.epoch ?? 0, true);
+    case 'forgotten':
+      return { ...state, epoch: event.epoch };
+    case 'refused': {
+      const pending = { ...state.pending };
+      const refusals = { ...state.refusals };
+      for (const field of syncedFields) {
+        const sent = event.sent[field];
+        if (!sent) continue;
+        if (pending[field]?.stamp === sent.stamp) delete pending[field];
+        refusals[field] = { stamp: sent.stamp, error: event.error };
+      }
+      return { ...state, pending, refusals, error: event.error };
+    }
+    case 'took-over': {
+      const pending = { ...state.pending };
+      for (const field of event.fields) {
+        const entry = pending[field];
+        if (entry) pending[field] = { ...entry, owner: state.owner };
+      }
+      return { ...state, pending };
+    }
+    case 'failed':
+      return {
+        ...state,
+        error: event.error,
+        phase: state.session ? state.phase : { name: 'failed' },
+      };
+    case 'storage-failed':
+      return { ...state, storage: 'memory', storageError: event.error, error: event.error };
+    case 'destroyed':
+      return { ...state, phase: { name: 'destroyed' } };
+  }
+}
+
+/**
+ * Takes in a stored record (a store read, or a message from another manager). A newer epoch cuts the identity
+ * changes made before it; a session that belongs here and is not the current one is adopted; the same session
+ * takes the later value of each field; pending changes merge, the later stamp winning.
+ */
+function absorb(state: CoreState, record: StoredRecord, remote: boolean, restore: boolean): CoreState {
+  let next = state;
+  if (state.epoch !== null && record.epoch > state.epoch) {
+    next = cut(
+      next,
+      record.reason === 'customer-changed' ? 'customer-changed' : 'reset',
+      record.epoch,
+      false,
+    );
+  } else if (state.epoch === null || record.epoch > state.epoch) {
+    next = { ...next, epoch: record.epoch };
+  }
+  const pending = { ...next.pending };
+  let clock = next.clock;
+  for (const field of syncedFields) {
+    const theirs = record.pending[field];
+    if (!theirs) continue;
+    clock = Math.max(clock, theirs.stamp);
+    const ours = pending[field];
+    // Our own change, once sent and acknowledged, is not brought back by an older record.
+    if (theirs.owner === state.owner && !ours) continue;
+    if (record.epoch < (next.epoch ?? 0) && isIdentity(field)) continue;
+    if (!ours || theirs.stamp > ours.stamp || (theirs.stamp === ours.stamp && theirs.owner !== ours.owner)) {
+      pending[field] = theirs;
+    }
+  }
+  const stored = record.session;
+  if (restore && stored) {
+    // This page's options may hold what the stored session already has: nothing to send for those.
+    for (const field of syncedFields) {
+      const entry = pending[field];
+      if (entry?.owner === state.owner && !record.pending[field] && stored[field] === entry.value) {
+        delete pending[field];
+      }
+    }
+  }
+  next = { ...next, pending, clock };
+  const replacing = next.phase.name === 'replacing' ? next.phase : null;
+  if (stored && record.epoch >= (next.epoch ?? 0)) {
+    if (next.session?.sessionId === stored.sessionId) {
+      next = {
+        ...next,
+        session: latest(next.session, next.stamps, stored, record.stamps),
+        stamps: maxStamps(next.stamps, record.stamps),
+        checkedAt: Math.max(next.checkedAt, record.checkedAt),
+      };
+      // Another tab changed what the session shows: reported here too, as its change.
+      const moved = syncedFields.filter((field) => shownValue(next, field) !== shownValue(state, field));
+      if (moved.length > 0 && remote) {
+        const reason = moved.some(isIdentity) ? 'identified' : 'updated';
+        next = { ...next, change: changed(next, stored.sessionId, reason, true) };
+      }
+    } else if (belongs(next, stored) && (!replacing || record.epoch > replacing.fromEpoch)) {
+      const reason = restore ? 'restored' : record.reason;
+      next = {
+        ...next,
+        phase: { name: 'ready' },
+        session: stored,
+        stamps: { ...record.stamps },
+        checkedAt: record.checkedAt,
+        error: null,
+        change: changed(next, stored.sessionId, reason, remote && !restore),
+      };
+    }
+  }
+  return settled(next);
+}
+
+/** Whether `session` may be used here: not another customer's than the one this manager is identifying. */
+export function belongs(state: CoreState, session: SessionInfo): boolean {
+  const own = state.pending.customerId;
+  return (
+    !own || own.owner !== state.owner || session.customerId === undefined || session.customerId === own.value
+  );
+}
+
+function cut(
+  state: CoreState,
+  reason: 'reset' | 'customer-changed',
+  epoch: number,
+  local: boolean,
+): CoreState {
+  const pending = { ...state.pending };
+  const refusals = { ...state.refusals };
+  const error = new SessionResetError(reason);
+  // The visit goes on with the successor; the identity is cut (a customer switch keeps the agent).
+  const carry: FieldValues = {};
+  for (const field of syncedFields) {
+    const value = state.session?.[field];
+    if (value !== undefined && field !== 'customerId' && !(reason === 'reset' && field === 'agentId'))
+      carry[field] = value;
+  }
+  for (const field of identityFields) {
+    const entry = pending[field];
+    // A customer switch made here keeps the identity it switches to.
+    if (!entry || (local && reason === 'customer-changed' && entry.owner === state.owner)) continue;
+    delete pending[field];
+    if (entry.owner === state.owner) refusals[field] = { stamp: entry.stamp, error };
+  }
+  return {
+    ...state,
+    pending,
+    refusals,
+    epoch,
+    session: null,
+    stamps: {},
+    checkedAt: 0,
+    phase: local ? { name: 'replacing', reason, fromEpoch: epoch, carry } : { name: 'starting' },
+  };
+}
+
+/** A change is acknowledged once the session holds a value of that field stamped as late or later. */
+function settled(state: CoreState): CoreState {
+  if (!state.session) return state;
+  let pending: PendingChanges | null = null;
+  for (const field of syncedFields) {
+    const entry = state.pending[field];
+    if (entry && entry.stamp <= (state.stamps[field] ?? 0)) {
+      pending ??= { ...state.pending };
+      delete pending[field];
+    }
+  }
+  return pending ? { ...state, pending } : state;
+}
+
+function changed(
+  state: CoreState,
+  sessionId: string,
+  reason: SessionChangeReason,
+  remote: boolean,
+): SessionChange {
+  return { reason, sessionId, previousSessionId: state.change?.sessionId ?? null, remote };
+}
+
+export function stampsOf(changes: PendingChanges): Stamps {
+  const stamps: Stamps = {};
+  for (const field of syncedFields) {
+    const entry = changes[field];
+    if (entry) stamps[field] = entry.stamp;
+  }
+  return stamps;
+}
+
+export function valuesOf(changes: PendingChanges): FieldValues {
+  const values: FieldValues = {};
+  for (const field of syncedFields) {
+    const entry = changes[field];
+    if (entry) values[field] = entry.value;
+  }
+  return values;
+}
+
+function shownValue(state: CoreState, field: (typeof syncedFields)[number]): string | undefined {
+  return state.pending[field]?.value ?? state.session?.[field];
+}
+
+/** The session as shown: what the server acknowledged, with every pending value over it. */
+export function shownSession(state: CoreState): SessionInfo | null {
+  if (!state.session) return null;
+  return { ...state.session, ...valuesOf(state.pending) };
+}
+
+/** Changes kept that the server has not acknowledged yet, in this tab or another. */
+export function pendingCount(state: CoreState): number {
+  return syncedFields.filter((field) => state.pending[field] !== undefined).length;
+}
+
+/** The public snapshot of a state, given the previous snapshot (kept when nothing visible changed). */
+export function toSnapshot(state: CoreState, previous: SessionSnapshot | null): SessionSnapshot {
+  const shown = shownSession(state);
+  const session =
+    previous?.session && shown && sameShown(previous.session, shown)
+      ? previous.session
+      : shown && Object.freeze(shown);
+  const status = statusOf(state);
+  const next: SessionSnapshot = {
+    status,
+    session,
+    error: state.error,
+    storage: state.storage,
+    pendingUpdates: pendingCount(state),
+    change: state.change,
+    storageError: state.storageError,
+  };
+  if (
+    previous &&
+    (Object.keys(next) as (keyof SessionSnapshot)[]).every((key) => Object.is(next[key], previous[key]))
+  )
+    return previous;
+  return Object.freeze(next);
+}
+
+function statusOf(state: CoreState): SessionSnapshot['status'] {
+  switch (state.phase.name) {
+    case 'idle':
+      return 'idle';
+    case 'ready':
+      return 'ready';
+    case 'failed':
+      return 'error';
+    case 'destroyed':
+      return 'destroyed';
+    default:
+      return 'starting';
+  }
+}
+
+function sameShown(a: SessionInfo, b: SessionInfo): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.is(a[key], b[key]));
+}

@@ -1,0 +1,154 @@
+import type { CoreState } from './sessionCore.js';
+import type { SyncedField } from './sessionRecord.js';
+import {
+  type FieldValues,
+  isIdentity,
+  type PendingChanges,
+  type StoredRecord,
+  syncedFields,
+} from './sessionRecord.js';
+
+/**
+ * The decisions of the session core, as pure functions of the state (and the stored record just read under
+ * the lock). The manager runs them under the cross-tab lock, after the store has been read and taken in, so
+ * that every tab decides on the same facts: this is what makes a Create happen once per browser, one recovery
+ * per lost session, and each change sent by one tab.
+ */
+
+/** Why the manager takes the lock. */
+export type Intent =
+  /** A session is needed (`ready()`). */
+  | { type: 'establish' }
+  /** This manager has changes to send. */
+  | { type: 'deliver' }
+  /** Check the session with the server, unless a manager did so at or after `since`. */
+  | { type: 'check'; sessionId: string; since: number }
+  /** The server said it does not know `sessionId` (a Retrieve, an Update or a Knowledge call). */
+  | { type: 'lost'; sessionId: string }
+  /** `reset()` or a customer switch, asked when the store was at `fromEpoch`. */
+  | { type: 'replace'; reason: 'reset' | 'customer-changed'; fromEpoch: number };
+
+export type Plan =
+  | { type: 'none' }
+  | { type: 'create'; reason: 'created' | 'not-found' | 'reset' | 'customer-changed'; sent: PendingChanges }
+  /** Forget the session in every tab (a new epoch), then create its successor with `sent`. */
+  | { type: 'replace'; reason: 'reset' | 'customer-changed'; sent: PendingChanges }
+  | { type: 'retrieve'; sessionId: string; identity: FieldValues }
+  | { type: 'send'; sessionId: string; sent: PendingChanges; identity: FieldValues }
+  /** Changes left by a manager that is gone: this one sends them from now on. */
+  | { type: 'take-over'; fields: SyncedField[] };
+
+const none: Plan = { type: 'none' };
+
+/**
+ * What to do for `intent`. `record` is the store as just read (already taken into `state`); `alive` says
+ * whether the manager that owns a pending change still runs (in this page or another tab).
+ */
+export function plan(
+  state: CoreState,
+  record: StoredRecord | null,
+  intent: Intent,
+  alive: (owner: string) => boolean,
+): Plan {
+  const { session } = state;
+  switch (intent.type) {
+    case 'replace':
+      // Done since it was asked (two tabs logging out at once): its session is adopted, or, if the tab
+      // that forgot the old one could not make the new one, made here.
+      if ((state.epoch ?? 0) > intent.fromEpoch)
+        return session ? none : { type: 'create', reason: intent.reason, sent: carried(state) };
+      return { type: 'replace', reason: intent.reason, sent: carried(state) };
+    case 'establish':
+      return session ? none : establish(state, record);
+    case 'lost':
+      return session?.sessionId === intent.sessionId
+        ? { type: 'create', reason: 'not-found', sent: carried(state) }
+        : none;
+    case 'check':
+      if (session?.sessionId !== intent.sessionId || state.checkedAt >= intent.since) return none;
+      // The identity the session was acknowledged with: a change under way may be for another customer.
+      return { type: 'retrieve', sessionId: session.sessionId, identity: identityOf(session, {}) };
+    case 'deliver': {
+      if (!session) return establish(state, record);
+      const orphans = syncedFields.filter((field) => {
+        const entry = state.pending[field];
+        return entry !== undefined && entry.owner !== state.owner && !alive(entry.owner);
+      });
+      if (orphans.length > 0) return { type: 'take-over', fields: orphans };
+      const sent = own(state);
+      if (Object.keys(sent).length === 0) return none;
+      const customer = sent.customerId?.value;
+      // One customer's session is never reused for another: a new session, created for them.
+      if (customer !== undefined && session.customerId !== undefined && session.customerId !== customer)
+        return { type: 'replace', reason: 'customer-changed', sent: carried(state) };
+      return { type: 'send', sessionId: session.sessionId, sent, identity: identityOf(session, sent) };
+    }
+  }
+}
+
+function establish(state: CoreState, record: StoredRecord | null): Plan {
+  // A reset or customer switch of this manager is under way: it makes the session.
+  if (state.phase.name === 'replacing') return none;
+  // A stored session that was not taken in belongs to another customer: it is forgotten everywhere first.
+  if (record?.session) return { type: 'replace', reason: 'customer-changed', sent: carried(state) };
+  return { type: 'create', reason: 'created', sent: carried(state) };
+}
+
+/** This manager's pending changes: what it, and only it, sends. */
+export function own(state: CoreState): PendingChanges {
+  const changes: PendingChanges = {};
+  for (const field of syncedFields) {
+    const entry = state.pending[field];
+    if (entry?.owner === state.owner) changes[field] = entry;
+  }
+  return changes;
+}
+
+/**
+ * What a new session is created with: every pending visit value (whoever made it: a Create acknowledges it
+ * for all), this manager's pending identity, and what the current session (or the one being replaced) holds.
+ */
+export function carried(state: CoreState): PendingChanges {
+  const base: FieldValues = state.session ?? (state.phase.name === 'replacing' ? state.phase.carry : {});
+  const sent: PendingChanges = {};
+  for (const field of syncedFields) {
+    const entry = state.pending[field];
+    if (entry && (entry.owner === state.owner || !isIdentity(field))) sent[field] = entry;
+    else {
+      const value = base[field];
+      if (value !== undefined) sent[field] = { value, stamp: state.stamps[field] ?? 0, owner: state.owner };
+    }
+  }
+  return sent;
+}
+
+/** The identity headers of a call: the identity being sent, else the one the session holds. */
+function identityOf(session: FieldValues, sent: PendingChanges): FieldValues {
+  const identity: FieldValues = {};
+  for (const field of ['customerId', 'agentId'] as const) {
+    const value = sent[field]?.value ?? session[field];
+    if (value !== undefined) identity[field] = value;
+  }
+  return identity;
+}
+
+/** A caller waiting for the server to acknowledge the change it made at `stamp`. */
+export interface ChangeWaiter {
+  fields: readonly SyncedField[];
+  stamp: number;
+}
+
+/**
+ * The fate of a caller of `update()` or `identify()`: settled once every field it changed is acknowledged at
+ * its stamp or a later one (a later value acknowledges it too), rejected when the server refused it or a
+ * reset cut it, pending otherwise.
+ */
+export function settlement(state: CoreState, waiter: ChangeWaiter): 'pending' | 'done' | { error: Error } {
+  for (const field of waiter.fields) {
+    const refusal = state.refusals[field];
+    if (refusal && refusal.stamp >= waiter.stamp && (state.stamps[field] ?? 0) < waiter.stamp)
+      return { error: refusal.error };
+  }
+  if (!state.session) return 'pending';
+  return waiter.fields.every((field) => (state.stamps[field] ?? 0) >= waiter.stamp) ? 'done' : 'pending';
+}
