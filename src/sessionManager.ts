@@ -307,10 +307,12 @@ class Manager implements HubMember {
     return Object.keys(own(this.#state)).length > 0;
   }
 
-  /** Writes this manager's pending changes to the store (after any write already under way). */
+  /** Writes this manager's pending changes to the store (after any write already under way), and tells the others. */
   #persist(): Promise<unknown> {
+    const hub = this.#attach();
     this.#persisting = this.#persisting
-      .then(() => this.#hub?.write(this.#recordWrite(this.#state, false)))
+      .then(() => hub.write(this.#recordWrite(this.#state, false)))
+      .then((record) => hub.post(this, { type: 'record', record }))
       .catch(() => {}); // a store failure moves the record to memory and is reported there
     return this.#persisting;
   }

@@ -7,6 +7,7 @@ declare global {
     gkc: typeof gkc;
     manager?: gkc.SessionManager;
     started?: Promise<{ sessionId?: string; error?: string; ms: number }>;
+    firstFetch?: Promise<number | string>;
     rawCold?: Promise<number>;
   }
 }
@@ -21,6 +22,14 @@ if (start !== null) {
     (session) => ({ sessionId: session.sessionId, ms: performance.now() - began }),
     (error: unknown) => ({ error: String(error), ms: performance.now() - began }),
   );
+  // `&fetch=path`: the page's first Knowledge request, sent the moment ready() resolves (as a widget does).
+  const first = new URLSearchParams(location.search).get('fetch');
+  if (first !== null) {
+    window.firstFetch = manager.ready().then(
+      () => manager.fetch(first).then((response) => response.status),
+      (error: unknown) => String(error),
+    );
+  }
 }
 
 // `?raw`: the same cold-start work done by hand, with no library: open (and create) a database, read, one
