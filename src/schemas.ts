@@ -78,6 +78,7 @@ export const storedRecordSchema = z.object({
   pending: z.partialRecord(z.enum(['customerId', 'agentId', 'visitId', 'globalVisitId']), pendingChange),
   reason: z.enum(sessionChangeReasons),
   checkedAt: z.number(),
+  writers: z.record(z.string(), z.number()),
   savedAt: z.number(),
 });
 

@@ -23,10 +23,14 @@ import type { StorageKind } from './sessionStore.js';
 
 export type Phase =
   | { name: 'idle' }
-  | { name: 'starting' }
+  /** `carry`: the visit values of a session another tab forgot, for whichever tab creates its successor. */
+  | { name: 'starting'; carry?: FieldValues }
   | { name: 'ready' }
-  /** This manager is making a new session for `reason`; a reset done since `fromEpoch` elsewhere ends it. */
-  | { name: 'replacing'; reason: 'reset' | 'customer-changed'; fromEpoch: number; carry: FieldValues }
+  /**
+   * This manager is making a new session for `reason`, carrying the visit values `carry`; an identity
+   * stamped before `since` (the call) is never carried, whichever tab gave it.
+   */
+  | { name: 'replacing'; reason: 'reset' | 'customer-changed'; carry: FieldValues; since: number }
   | { name: 'failed' }
   | { name: 'destroyed' };
 
@@ -46,6 +50,13 @@ export interface CoreState {
   /** Changes of this manager the server refused, or a reset cut: their callers are rejected with `error`. */
   readonly refusals: Partial<Record<(typeof syncedFields)[number], { stamp: number; error: Error }>>;
   readonly checkedAt: number;
+  /**
+   * The latest stamp of each field acknowledged on any session this manager heard of: a caller whose change
+   * was superseded by a later one settles when that one is acknowledged, even on a session not taken in here.
+   */
+  readonly settledAt: Stamps;
+  /** When this manager's latest reset was called: no identity stamped before it is carried from then on. */
+  readonly resetAt: number;
   readonly error: Error | null;
   readonly storage: StorageKind;
   readonly storageError: StorageError | null;
@@ -75,9 +86,9 @@ export type CoreEvent =
   /** The server confirmed the current session (a Retrieve answered with its id) at `now`. */
   | { type: 'checked'; session: SessionInfo; now: number }
   /** A reset or customer switch begins here: identity changes made so far are cut; the session is forgotten. */
-  | { type: 'cut'; reason: 'reset' | 'customer-changed' }
+  | { type: 'cut'; reason: 'reset' | 'customer-changed'; now: number }
   /** This manager forgot the session in the store, at `epoch`: the successor is being created. */
-  | { type: 'forgotten'; epoch: number }
+  | { type: 'forgotten'; reason: 'reset' | 'customer-changed'; epoch: number; carry: PendingChanges }
   /** The server refused `sent` for good. */
   | { type: 'refused'; sent: PendingChanges; error: Error }
   /** Pending changes whose tab is gone: this manager sends them from now on. */
@@ -85,6 +96,11 @@ export type CoreEvent =
   | { type: 'failed'; error: Error }
   | { type: 'storage-failed'; error: StorageError }
   | { type: 'destroyed' };
+
+/** The stamp of a value the server gave before any tab set one: later than none, earlier than any change. */
+const minimumStamp = 1e-6;
+/** Far below the spacing of two changes (`nextStamp` steps by at least 0.001). */
+const takeOverStep = 1e-6;
 
 export function initialState(
   owner: string,
@@ -108,6 +124,8 @@ export function initialState(
     clock: now,
     refusals: {},
     checkedAt: 0,
+    settledAt: {},
+    resetAt: 0,
     error: null,
     storage,
     storageError: null,
@@ -123,7 +141,9 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
         ? { ...state, phase: { name: 'starting' } }
         : state;
     case 'record':
-      return event.record ? absorb(state, event.record, event.remote, event.restore ?? false) : state;
+      if (event.record) return absorb(state, event.record, event.remote, event.restore ?? false);
+      // An empty store is epoch 0: a reset elsewhere from now on cuts what this manager identified.
+      return state.epoch === null ? { ...state, epoch: 0 } : state;
     case 'change': {
       const pending = { ...state.pending };
       const stamp = nextStamp(state.clock, event.now, event.random);
@@ -151,9 +171,11 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
     }
     case 'established': {
       const sentStamps = stampsOf(event.sent);
+      // A Create begun before this manager's reset or switch was asked lands: the replacement still comes.
+      const pendingReplace = state.phase.name === 'replacing' && state.phase.reason !== event.reason;
       let next: CoreState = {
         ...state,
-        phase: { name: 'ready' },
+        phase: pendingReplace ? state.phase : { name: 'ready' },
         session: { ...event.session, ...valuesOf(event.sent) },
         stamps: sentStamps,
         epoch: event.epoch,
@@ -161,15 +183,16 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
         error: null,
         change: changed(state, event.session.sessionId, event.reason, false),
       };
-      // What the old session held and the new one lacks (a Retrieve carries no visit data) is sent again.
+      // What the old session held and the new one lacks (a Retrieve carries no visit data) is sent again,
+      // as old as it was: a later value set meanwhile, here or elsewhere, still wins.
       const pending = { ...next.pending };
-      let clock = Math.max(state.clock, ...Object.values(sentStamps));
+      const clock = Math.max(state.clock, ...Object.values(sentStamps));
       for (const field of syncedFields) {
         const value = state.session?.[field];
-        if (value === undefined || pending[field] || next.session?.[field] === value) continue;
+        if (value === undefined || pending[field] || next.session?.[field] !== undefined) continue;
         if (event.reason === 'reset' && isIdentity(field)) continue;
-        clock = nextStamp(clock, event.now, event.random);
-        pending[field] = { value, stamp: clock, owner: state.owner };
+        const stamp = Math.max(state.stamps[field] ?? 0, minimumStamp);
+        pending[field] = { value, stamp, owner: state.owner };
       }
       next = { ...next, pending, clock };
       return settled(next);
@@ -183,25 +206,53 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
         checkedAt: event.now,
       };
     case 'cut':
-      return cut(state, event.reason, state.epoch ?? 0, true);
-    case 'forgotten':
-      return { ...state, epoch: event.epoch };
+      return {
+        ...cut(state, event.reason, state.epoch ?? 0, event.now),
+        resetAt: event.reason === 'reset' ? event.now : state.resetAt,
+      };
+    case 'forgotten': {
+      // The new epoch cuts the identity others gave before it (this manager's own was cut at the call).
+      // What the forgotten session held is kept as this manager's pending values: should it close before
+      // the successor exists, whichever tab creates it takes them over and carries them.
+      const pending = { ...state.pending };
+      const refusals = { ...state.refusals };
+      for (const field of identityFields) {
+        const entry = pending[field];
+        if (!entry || entry.owner === state.owner) continue;
+        delete pending[field];
+        // A change of this manager's it had superseded is cut with it.
+        refusals[field] = { stamp: entry.stamp, error: new SessionResetError(event.reason) };
+      }
+      for (const field of syncedFields) {
+        const carried = event.carry[field];
+        if (!carried || carried.owner !== state.owner || pending[field]) continue;
+        if (isIdentity(field) && carried.stamp < state.resetAt) continue;
+        pending[field] = { ...carried, stamp: Math.max(carried.stamp, minimumStamp) };
+      }
+      return { ...state, pending, refusals, epoch: event.epoch };
+    }
     case 'refused': {
       const pending = { ...state.pending };
       const refusals = { ...state.refusals };
+      const stamps = { ...state.stamps };
       for (const field of syncedFields) {
         const sent = event.sent[field];
         if (!sent) continue;
         if (pending[field]?.stamp === sent.stamp) delete pending[field];
         refusals[field] = { stamp: sent.stamp, error: event.error };
+        // Settled at that stamp, on the value the server kept: every tab's earlier change of the field,
+        // superseded by the refused one, settles too.
+        stamps[field] = Math.max(stamps[field] ?? 0, sent.stamp);
       }
-      return { ...state, pending, refusals, error: event.error };
+      return { ...state, pending, refusals, stamps, error: event.error };
     }
     case 'took-over': {
       const pending = { ...state.pending };
       for (const field of event.fields) {
         const entry = pending[field];
-        if (entry) pending[field] = { ...entry, owner: state.owner };
+        // A hair later than the change it takes over: the taker's entry wins wherever both meet, and the
+        // change's own caller (if its tab still runs after all) settles when the taker's is acknowledged.
+        if (entry) pending[field] = { ...entry, owner: state.owner, stamp: entry.stamp + takeOverStep };
       }
       return { ...state, pending };
     }
@@ -226,26 +277,40 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
 function absorb(state: CoreState, record: StoredRecord, remote: boolean, restore: boolean): CoreState {
   let next = state;
   if (state.epoch !== null && record.epoch > state.epoch) {
-    next = cut(
-      next,
-      record.reason === 'customer-changed' ? 'customer-changed' : 'reset',
-      record.epoch,
-      false,
-    );
+    next = cut(next, record.reason === 'customer-changed' ? 'customer-changed' : 'reset', record.epoch, null);
   } else if (state.epoch === null || record.epoch > state.epoch) {
     next = { ...next, epoch: record.epoch };
   }
+  next = { ...next, settledAt: maxStamps(next.settledAt, record.stamps) };
   const pending = { ...next.pending };
+  const replacing = next.phase.name === 'replacing' ? next.phase : null;
   let clock = next.clock;
   for (const field of syncedFields) {
     const theirs = record.pending[field];
+    const known = pending[field];
+    // Another manager's change that its own later write no longer holds was withdrawn: acknowledged or
+    // refused (the stamps say so) or cut; a change of this manager's that it superseded is cut with it.
+    if (
+      !theirs &&
+      known &&
+      known.owner !== state.owner &&
+      (record.writers[known.owner] ?? 0) >= known.stamp
+    ) {
+      delete pending[field];
+      const settledAt = Math.max(next.stamps[field] ?? 0, record.stamps[field] ?? 0);
+      if (isIdentity(field) && settledAt < known.stamp) {
+        const refusal = { stamp: known.stamp, error: new SessionResetError('reset') };
+        next = { ...next, refusals: { ...next.refusals, [field]: refusal } };
+      }
+    }
     if (!theirs) continue;
     clock = Math.max(clock, theirs.stamp);
     const ours = pending[field];
     // Our own change, once sent and acknowledged, is not brought back by an older record.
     if (theirs.owner === state.owner && !ours) continue;
     if (record.epoch < (next.epoch ?? 0) && isIdentity(field)) continue;
-    if (!ours || theirs.stamp > ours.stamp || (theirs.stamp === ours.stamp && theirs.owner !== ours.owner)) {
+    if (replacing && isIdentity(field) && theirs.stamp < replacing.since) continue;
+    if (!ours || theirs.stamp > ours.stamp) {
       pending[field] = theirs;
     }
   }
@@ -260,7 +325,6 @@ function absorb(state: CoreState, record: StoredRecord, remote: boolean, restore
     }
   }
   next = { ...next, pending, clock };
-  const replacing = next.phase.name === 'replacing' ? next.phase : null;
   if (stored && record.epoch >= (next.epoch ?? 0)) {
     if (next.session?.sessionId === stored.sessionId) {
       next = {
@@ -275,7 +339,7 @@ function absorb(state: CoreState, record: StoredRecord, remote: boolean, restore
         const reason = moved.some(isIdentity) ? 'identified' : 'updated';
         next = { ...next, change: changed(next, stored.sessionId, reason, true) };
       }
-    } else if (belongs(next, stored) && (!replacing || record.epoch > replacing.fromEpoch)) {
+    } else if (belongs(next, stored) && !replacing) {
       const reason = restore ? 'restored' : record.reason;
       next = {
         ...next,
@@ -299,11 +363,12 @@ export function belongs(state: CoreState, session: SessionInfo): boolean {
   );
 }
 
+/** `local`: when this manager's own reset or switch was called; null when another tab's reached it. */
 function cut(
   state: CoreState,
   reason: 'reset' | 'customer-changed',
   epoch: number,
-  local: boolean,
+  local: number | null,
 ): CoreState {
   const pending = { ...state.pending };
   const refusals = { ...state.refusals };
@@ -318,9 +383,10 @@ function cut(
   for (const field of identityFields) {
     const entry = pending[field];
     // A customer switch made here keeps the identity it switches to.
-    if (!entry || (local && reason === 'customer-changed' && entry.owner === state.owner)) continue;
+    if (!entry || (local !== null && reason === 'customer-changed' && entry.owner === state.owner)) continue;
     delete pending[field];
-    if (entry.owner === state.owner) refusals[field] = { stamp: entry.stamp, error };
+    // Another tab's entry may have superseded one of this manager's: its caller is cut as well.
+    refusals[field] = { stamp: entry.stamp, error };
   }
   return {
     ...state,
@@ -330,7 +396,13 @@ function cut(
     session: null,
     stamps: {},
     checkedAt: 0,
-    phase: local ? { name: 'replacing', reason, fromEpoch: epoch, carry } : { name: 'starting' },
+    // A reset under way here goes on whatever another tab did: it cuts what was given before it.
+    phase:
+      local !== null
+        ? { name: 'replacing', reason, carry, since: local }
+        : state.phase.name === 'replacing'
+          ? state.phase
+          : { name: 'starting', carry },
   };
 }
 

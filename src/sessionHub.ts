@@ -2,7 +2,7 @@ import type { StorageError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { type ChannelMessage, SessionChannel } from './sessionChannel.js';
 import type { LockManagerLike } from './sessionLock.js';
-import { mergeRecord, type RecordWrite, type StoredRecord } from './sessionRecord.js';
+import { mergeRecord, preciseNow, type RecordWrite, type StoredRecord } from './sessionRecord.js';
 import { SessionStore } from './sessionStore.js';
 
 /** A manager as its hub sees it. */
@@ -86,7 +86,7 @@ export class SessionHub {
 
   /** Merges `write` into the stored record in one transaction; resolves with the record as written. */
   write(write: RecordWrite): Promise<StoredRecord> {
-    return this.store.update((stored) => mergeRecord(stored, write, Date.now()));
+    return this.store.update((stored) => mergeRecord(stored, write, preciseNow()));
   }
 
   /** Tells every other manager of this server, in this page and in other tabs. */

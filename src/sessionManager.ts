@@ -34,6 +34,7 @@ import { sessionQueryKey } from './sessionQuery.js';
 import {
   type FieldValues,
   type PendingChanges,
+  preciseNow,
   type RecordWrite,
   type StoredRecord,
   syncedFields,
@@ -94,6 +95,8 @@ class Manager implements HubMember {
   #releaseOwnerLock: (() => void) | null = null;
   /** Writes of this manager's own changes, in order: they reach the store before anything is sent. */
   #persisting: Promise<unknown> = Promise.resolve();
+  /** The record as this manager first read it. */
+  #startRead: Promise<StoredRecord | null> = Promise.resolve(null);
 
   constructor(options: ResolvedOptions) {
     this.#options = options;
@@ -124,7 +127,7 @@ class Manager implements HubMember {
             ? 'indexeddb'
             : 'memory'
           : 'custom';
-    this.#state = initialState(this.owner, pickValues(options), storage, Date.now());
+    this.#state = initialState(this.owner, pickValues(options), storage, preciseNow());
     this.#view = new SessionState(toSnapshot(this.#state, null));
   }
 
@@ -167,18 +170,19 @@ class Manager implements HubMember {
     checkHeaderId('customerId', identity.customerId);
     checkHeaderId('agentId', identity.agentId);
     const values = pickValues({ customerId: identity.customerId, agentId: identity.agentId });
-    const session = await this.ready();
-    if (syncedFields.every((field) => values[field] === undefined || values[field] === session[field]))
-      return session; // already acknowledged, or on its way
+    const shown = this.#readySession();
+    const held = (field: (typeof syncedFields)[number]) =>
+      values[field] === undefined || (values[field] === shown?.[field] && !this.#state.pending[field]);
+    if (shown && syncedFields.every(held)) return shown; // already acknowledged
     const customer = values.customerId;
     const holder = this.#state.session?.customerId;
+    // Without a session yet, the change is made now (a reset called next cuts it); the start decides.
     if (customer === undefined || holder === undefined || holder === customer) return this.#change(values);
     // One customer's session is never reused for another: forgotten here at once (no request goes out
     // under it for the wrong person), then in every tab, and a session is created for the new customer.
     const done = this.#change(values, false);
-    const fromEpoch = this.#state.epoch ?? 0;
-    this.#dispatch({ type: 'cut', reason: 'customer-changed' });
-    this.#locked({ type: 'replace', reason: 'customer-changed', fromEpoch }).catch((error: unknown) =>
+    this.#dispatch({ type: 'cut', reason: 'customer-changed', now: preciseNow() });
+    this.#locked({ type: 'replace', reason: 'customer-changed' }).catch((error: unknown) =>
       this.#fail(error),
     );
     return done;
@@ -187,11 +191,10 @@ class Manager implements HubMember {
   async reset(): Promise<SessionInfo> {
     if (this.#destroyed) throw new DestroyedError();
     this.#attach();
-    const fromEpoch = this.#state.epoch ?? 0;
     // Identity changes not yet acknowledged are cut here, before anything else can send them.
-    this.#dispatch({ type: 'cut', reason: 'reset' });
+    this.#dispatch({ type: 'cut', reason: 'reset', now: preciseNow() });
     try {
-      await this.#locked({ type: 'replace', reason: 'reset', fromEpoch });
+      await this.#locked({ type: 'replace', reason: 'reset' });
     } catch (error) {
       this.#fail(error);
       throw error;
@@ -267,6 +270,9 @@ class Manager implements HubMember {
     const { onEvent } = this.#options;
     if (onEvent) report(() => onEvent(traceOf(event, state, before)));
     this.#settle();
+    // A change of this manager's withdrawn by what another tab did (a reset): the store, and so the other
+    // tabs, must stop counting it as pending.
+    if ((event.type === 'record' || event.type === 'cut') && withdrew(before, state)) this.#persist();
   }
 
   #settle(): void {
@@ -293,13 +299,14 @@ class Manager implements HubMember {
     const fields = syncedFields.filter((field) => values[field] !== undefined);
     if (fields.length === 0) return this.ready();
     this.#attach();
-    this.#dispatch({ type: 'change', values, now: Date.now(), random: Math.random() });
+    this.#dispatch({ type: 'change', values, now: preciseNow(), random: Math.random() });
     const done = new Promise<SessionInfo>((resolve, reject) =>
       this.#changeWaiters.push({ fields, stamp: this.#state.clock, resolve, reject }),
     );
+    const session = this.#state.session;
+    if (!session) this.#start();
     this.#persist();
-    if (!this.#state.session) this.#start();
-    else if (deliver) this.#queue.flush();
+    if (session && deliver) this.#queue.flush();
     return done;
   }
 
@@ -310,8 +317,14 @@ class Manager implements HubMember {
   /** Writes this manager's pending changes to the store (after any write already under way), and tells the others. */
   #persist(): Promise<unknown> {
     const hub = this.#attach();
+    const startRead = this.#startRead;
     this.#persisting = this.#persisting
-      .then(() => hub.write(this.#recordWrite(this.#state, false)))
+      .then(async () => {
+        const write = this.#recordWrite(this.#state, false);
+        // Changes made before the store was read were made under the epoch it held then.
+        write.epoch ??= (await startRead)?.epoch ?? 0;
+        return hub.write(write);
+      })
       .then((record) => hub.post(this, { type: 'record', record }))
       .catch(() => {}); // a store failure moves the record to memory and is reported there
     return this.#persisting;
@@ -324,6 +337,7 @@ class Manager implements HubMember {
     const hub = this.#attach();
     // The read goes first: IndexedDB opens in the browser's process while this thread sets up the rest.
     const reading = this.#state.epoch === null ? hub.readAtStart() : null;
+    if (reading) this.#startRead = reading.catch(() => null);
     this.#dispatch({ type: 'start' });
     const run = async () => {
       const record = await reading;
@@ -422,9 +436,13 @@ class Manager implements HubMember {
           }
           const outcome = await this.#carryOut(hub, next, record);
           this.#throwIfDestroyed();
+          // A replacement answers its intent once made: planning it again would make another.
+          if (next.type === 'replace') intents.pop();
           if (outcome.lost) intents.push({ type: 'lost', sessionId: outcome.lost });
           record = outcome.record;
         }
+        // The last write merged with the store: what it holds now (a newer epoch, say) is taken in.
+        this.#dispatch({ type: 'record', record, remote: true });
       },
     );
     // What is left to send (values a replacement lacks, changes made meanwhile) goes through the queue.
@@ -456,12 +474,14 @@ class Manager implements HubMember {
         };
       }
       case 'replace': {
-        if (this.#state.phase.name !== 'replacing') this.#dispatch({ type: 'cut', reason: next.reason });
+        if (this.#state.phase.name !== 'replacing')
+          this.#dispatch({ type: 'cut', reason: next.reason, now: preciseNow() });
         const epoch = Math.max(record?.epoch ?? 0, this.#state.epoch ?? 0) + 1;
-        this.#dispatch({ type: 'forgotten', epoch });
+        this.#dispatch({ type: 'forgotten', reason: next.reason, epoch, carry: next.sent });
         // Forgotten in every tab before the Create: no request goes out under it for the wrong person.
         const forgotten = await hub.write({
           owner: this.owner,
+          clock: this.#state.clock,
           epoch,
           pending: own(this.#state),
           session: { session: null, stamps: {}, reason: next.reason, checkedAt: 0 },
@@ -540,7 +560,12 @@ class Manager implements HubMember {
   }
 
   #recordWrite(state: CoreState, withSession: boolean): RecordWrite {
-    const write: RecordWrite = { owner: this.owner, epoch: state.epoch, pending: own(state) };
+    const write: RecordWrite = {
+      owner: this.owner,
+      clock: state.clock,
+      epoch: state.epoch,
+      pending: own(state),
+    };
     if (withSession && state.session) {
       write.session = {
         session: state.session,
@@ -602,8 +627,11 @@ class Manager implements HubMember {
     this.#detach = () => {
       stopTracker();
       stopPage();
-      this.#goodbye(hub);
-      releaseHub(hub, this);
+      // The last change written first: the others then find it in the store when told this one is gone.
+      void this.#persisting.then(() => {
+        this.#goodbye(hub);
+        releaseHub(hub, this);
+      });
     };
     return hub;
   }
@@ -626,11 +654,23 @@ class Manager implements HubMember {
   }
 }
 
+/** Whether a change of the manager's own is no longer pending, and not because it was acknowledged. */
+function withdrew(before: CoreState, after: CoreState): boolean {
+  return syncedFields.some((field) => {
+    const entry = before.pending[field];
+    return (
+      entry?.owner === before.owner &&
+      after.pending[field] !== entry &&
+      (after.stamps[field] ?? 0) < entry.stamp
+    );
+  });
+}
+
 /** Within a mutation, query-core does the retrying: each Update is one try. */
 const once = Object.freeze({ attempts: 1, minDelayMs: 0, maxDelayMs: 0 });
 
 function entropy(): { now: number; random: number } {
-  return { now: Date.now(), random: Math.random() };
+  return { now: preciseNow(), random: Math.random() };
 }
 
 /** The application's callback must not break the manager: its error goes where uncaught errors go. */

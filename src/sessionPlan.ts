@@ -25,12 +25,12 @@ export type Intent =
   | { type: 'check'; sessionId: string; since: number }
   /** The server said it does not know `sessionId` (a Retrieve, an Update or a Knowledge call). */
   | { type: 'lost'; sessionId: string }
-  /** `reset()` or a customer switch, asked when the store was at `fromEpoch`. */
-  | { type: 'replace'; reason: 'reset' | 'customer-changed'; fromEpoch: number };
+  /** `reset()` or a customer switch. */
+  | { type: 'replace'; reason: 'reset' | 'customer-changed' };
 
 export type Plan =
   | { type: 'none' }
-  | { type: 'create'; reason: 'created' | 'not-found' | 'reset' | 'customer-changed'; sent: PendingChanges }
+  | { type: 'create'; reason: 'created' | 'not-found'; sent: PendingChanges }
   /** Forget the session in every tab (a new epoch), then create its successor with `sent`. */
   | { type: 'replace'; reason: 'reset' | 'customer-changed'; sent: PendingChanges }
   | { type: 'retrieve'; sessionId: string; identity: FieldValues }
@@ -51,18 +51,24 @@ export function plan(
   alive: (owner: string) => boolean,
 ): Plan {
   const { session } = state;
+  // Changes left by a manager that is gone are taken over first, by whichever manager holds the lock.
+  const orphans = syncedFields.filter((field) => {
+    const entry = state.pending[field];
+    return entry !== undefined && entry.owner !== state.owner && !alive(entry.owner);
+  });
+  // Not while replacing: the new epoch cuts their identity first.
+  if (orphans.length > 0 && intent.type !== 'check' && state.phase.name !== 'replacing')
+    return { type: 'take-over', fields: orphans };
   switch (intent.type) {
     case 'replace':
-      // Done since it was asked (two tabs logging out at once): its session is adopted, or, if the tab
-      // that forgot the old one could not make the new one, made here.
-      if ((state.epoch ?? 0) > intent.fromEpoch)
-        return session ? none : { type: 'create', reason: intent.reason, sent: carried(state) };
-      return { type: 'replace', reason: intent.reason, sent: carried(state) };
+      // Always a new session, even when another tab reset meanwhile: its successor may already carry an
+      // identity given before this reset.
+      return { type: 'replace', reason: intent.reason, sent: carried(state, intent.reason, record) };
     case 'establish':
       return session ? none : establish(state, record);
     case 'lost':
       return session?.sessionId === intent.sessionId
-        ? { type: 'create', reason: 'not-found', sent: carried(state) }
+        ? { type: 'create', reason: 'not-found', sent: carried(state, undefined, record) }
         : none;
     case 'check':
       if (session?.sessionId !== intent.sessionId || state.checkedAt >= intent.since) return none;
@@ -70,17 +76,16 @@ export function plan(
       return { type: 'retrieve', sessionId: session.sessionId, identity: identityOf(session, {}) };
     case 'deliver': {
       if (!session) return establish(state, record);
-      const orphans = syncedFields.filter((field) => {
-        const entry = state.pending[field];
-        return entry !== undefined && entry.owner !== state.owner && !alive(entry.owner);
-      });
-      if (orphans.length > 0) return { type: 'take-over', fields: orphans };
       const sent = own(state);
       if (Object.keys(sent).length === 0) return none;
       const customer = sent.customerId?.value;
       // One customer's session is never reused for another: a new session, created for them.
       if (customer !== undefined && session.customerId !== undefined && session.customerId !== customer)
-        return { type: 'replace', reason: 'customer-changed', sent: carried(state) };
+        return {
+          type: 'replace',
+          reason: 'customer-changed',
+          sent: carried(state, 'customer-changed', record),
+        };
       return { type: 'send', sessionId: session.sessionId, sent, identity: identityOf(session, sent) };
     }
   }
@@ -90,8 +95,9 @@ function establish(state: CoreState, record: StoredRecord | null): Plan {
   // A reset or customer switch of this manager is under way: it makes the session.
   if (state.phase.name === 'replacing') return none;
   // A stored session that was not taken in belongs to another customer: it is forgotten everywhere first.
-  if (record?.session) return { type: 'replace', reason: 'customer-changed', sent: carried(state) };
-  return { type: 'create', reason: 'created', sent: carried(state) };
+  if (record?.session)
+    return { type: 'replace', reason: 'customer-changed', sent: carried(state, 'customer-changed', record) };
+  return { type: 'create', reason: 'created', sent: carried(state, undefined, record) };
 }
 
 /** This manager's pending changes: what it, and only it, sends. */
@@ -106,18 +112,37 @@ export function own(state: CoreState): PendingChanges {
 
 /**
  * What a new session is created with: every pending visit value (whoever made it: a Create acknowledges it
- * for all), this manager's pending identity, and what the current session (or the one being replaced) holds.
+ * for all), this manager's pending identity, and what the current session (or the one being replaced) holds,
+ * less the identity a reset cuts (or the customer a switch replaces).
  */
-export function carried(state: CoreState): PendingChanges {
-  const base: FieldValues = state.session ?? (state.phase.name === 'replacing' ? state.phase.carry : {});
+export function carried(
+  state: CoreState,
+  cut?: 'reset' | 'customer-changed',
+  stored?: StoredRecord | null,
+): PendingChanges {
+  const own: FieldValues = state.session ?? ('carry' in state.phase ? state.phase.carry : {});
   const sent: PendingChanges = {};
   for (const field of syncedFields) {
-    const entry = state.pending[field];
-    if (entry && (entry.owner === state.owner || !isIdentity(field))) sent[field] = entry;
-    else {
-      const value = base[field];
-      if (value !== undefined) sent[field] = { value, stamp: state.stamps[field] ?? 0, owner: state.owner };
+    // What the session holds: this manager's, or the stored one where it holds a later value (another tab
+    // may have moved on, or made the session being replaced, since). Another customer's identity never.
+    let value = own[field];
+    let stamp = state.stamps[field] ?? 0;
+    const theirs = stored?.session?.[field];
+    const theirStamp = stored?.stamps[field] ?? 0;
+    if (theirs !== undefined && (cut || !isIdentity(field)) && (value === undefined || theirStamp > stamp)) {
+      value = theirs;
+      stamp = theirStamp;
     }
+    if (cut && (field === 'customerId' || (cut === 'reset' && field === 'agentId'))) value = undefined;
+    // An identity given before this manager's latest reset is never carried, whoever gave it; a pending
+    // value older than what the session holds (another tab's later change) is not either.
+    const entry = state.pending[field];
+    const usable =
+      entry &&
+      entry.stamp >= (value === undefined ? 0 : stamp) &&
+      (!isIdentity(field) || (entry.owner === state.owner && entry.stamp >= state.resetAt));
+    if (usable) sent[field] = entry;
+    else if (value !== undefined) sent[field] = { value, stamp, owner: state.owner };
   }
   return sent;
 }
@@ -146,9 +171,11 @@ export interface ChangeWaiter {
 export function settlement(state: CoreState, waiter: ChangeWaiter): 'pending' | 'done' | { error: Error } {
   for (const field of waiter.fields) {
     const refusal = state.refusals[field];
-    if (refusal && refusal.stamp >= waiter.stamp && (state.stamps[field] ?? 0) < waiter.stamp)
+    if (refusal && refusal.stamp >= waiter.stamp && (state.stamps[field] ?? 0) <= refusal.stamp)
       return { error: refusal.error };
   }
-  if (!state.session) return 'pending';
-  return waiter.fields.every((field) => (state.stamps[field] ?? 0) >= waiter.stamp) ? 'done' : 'pending';
+  const acknowledged = (field: SyncedField) =>
+    (state.session !== null && (state.stamps[field] ?? 0) >= waiter.stamp) ||
+    (state.settledAt[field] ?? 0) >= waiter.stamp;
+  return state.session && waiter.fields.every(acknowledged) ? 'done' : 'pending';
 }

@@ -30,6 +30,8 @@ export type PendingChanges = Partial<Record<SyncedField, PendingChange>>;
  *   under an older epoch is never sent on the session of a newer one.
  * - `stamps`: when each acknowledged value was set; `pending`: the newest unacknowledged value of each field.
  * - `reason`: why `session` last changed; `checkedAt`: when a manager last checked it with the server.
+ * - `writers`: the clock of each manager's last write: a change of that manager's the record no longer
+ *   holds, stamped before it, was withdrawn by that manager (acknowledged, cut or refused), not lost in transit.
  */
 export interface StoredRecord {
   v: 2;
@@ -39,17 +41,29 @@ export interface StoredRecord {
   pending: PendingChanges;
   reason: SessionChangeReason;
   checkedAt: number;
+  writers: Record<string, number>;
   savedAt: number;
 }
 
-/** A stamp later than every one seen, and than the clock: unique thanks to its random fraction. */
+/**
+ * A stamp later than every one seen: the time (`now`, in milliseconds, as fine as the page's clock gives),
+ * unless the clock has already seen later; a random tail keeps two tabs' stamps of one instant apart.
+ */
 export function nextStamp(clock: number, now: number, random: number): number {
-  return Math.max(Math.floor(now), Math.floor(clock) + 1) + random * 0.999;
+  return Math.max(now, clock + 0.001) + random * 0.0001;
+}
+
+/** The time, as finely as the page's clock gives it, on the wall clock every tab of the browser shares. */
+export function preciseNow(): number {
+  const { performance } = globalThis;
+  return performance?.timeOrigin ? performance.timeOrigin + performance.now() : Date.now();
 }
 
 /** What one manager puts in the record: its own pending changes and, when it has one, its session. */
 export interface RecordWrite {
   owner: string;
+  /** The writer's clock: later than every change it made so far. */
+  clock: number;
   /** The writer's epoch; null when it has not seen one yet (a page that just loaded). */
   epoch: number | null;
   /** Every pending change of the writer: its entries in the record are replaced by these. */
@@ -74,8 +88,13 @@ export function mergeRecord(stored: StoredRecord | null, write: RecordWrite, now
         pending: {},
         reason: 'created',
         checkedAt: 0,
+        writers: {},
         savedAt: now,
       };
+  // Writers of the last ten minutes: long enough for every open tab to hear of them.
+  record.writers = { [write.owner]: write.clock };
+  for (const [owner, clock] of Object.entries(stored?.writers ?? {}))
+    if (owner !== write.owner && clock > now - 600_000) record.writers[owner] = clock;
   const stale = write.epoch !== null && write.epoch < record.epoch;
   const next = write.session;
   if (next && !stale) {
@@ -92,9 +111,11 @@ export function mergeRecord(stored: StoredRecord | null, write: RecordWrite, now
       record.checkedAt = next.checkedAt;
     }
   }
+  // A new epoch (a reset, a customer switch) cuts the identity changes others made before it.
+  const cut = stored !== null && record.epoch > stored.epoch;
   const candidates: PendingChange[][] = [];
   for (const field of syncedFields) {
-    const kept = stored?.pending[field];
+    const kept = cut && isIdentity(field) ? undefined : stored?.pending[field];
     const mine = write.pending[field];
     const entries = [
       kept?.owner === write.owner ? undefined : kept,

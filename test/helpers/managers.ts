@@ -61,6 +61,7 @@ export const storedRecord = (session: object | null, more: object = {}) => ({
   pending: {},
   reason: 'created',
   checkedAt: 0,
+  writers: {},
   savedAt: Date.now(),
   ...more,
 });

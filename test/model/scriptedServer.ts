@@ -1,0 +1,124 @@
+/**
+ * A Knowledge Center in memory, behind a `fetch`, for the model-based test: thousands of runs cannot afford
+ * real sockets. It answers the three session calls as the given version does and one Knowledge call; it can
+ * be down, fail the next calls with 503, forget every session, and answer in a shuffled order (each answer
+ * waits a delay drawn from the run's seed).
+ */
+export interface ScriptedSession {
+  sessionId: string;
+  customerId?: string;
+  agentId?: string;
+  visitId?: string;
+  globalVisitId?: string;
+  /** Creation order, shared with the model's command clock. */
+  createdAt: number;
+}
+
+export interface LoggedCall {
+  call: 'create' | 'retrieve' | 'update' | 'knowledge';
+  sessionId: string | null;
+  customerId: string | null;
+  agentId: string | null;
+  body: Record<string, unknown>;
+  status: number;
+}
+
+export class ScriptedServer {
+  readonly sessions = new Map<string, ScriptedSession>();
+  readonly created: ScriptedSession[] = [];
+  readonly log: LoggedCall[] = [];
+  down = false;
+  failNext = 0;
+  #ids = 0;
+  readonly #clock: () => number;
+  readonly #delay: () => number;
+
+  constructor(
+    readonly version: '9' | '8.5.0' | '8.5.1',
+    clock: () => number,
+    delay: () => number,
+  ) {
+    this.#clock = clock;
+    this.#delay = delay;
+  }
+
+  forget(): void {
+    this.sessions.clear();
+  }
+
+  readonly fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(input instanceof Request ? input.url : String(input));
+    const headers = new Headers(init.headers);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const wait = this.#delay();
+    await new Promise((resolve) => setTimeout(resolve, wait));
+    if (init.signal?.aborted) throw init.signal.reason;
+    if (this.down) throw new TypeError('Failed to fetch');
+    const body = typeof init.body === 'string' && init.body ? JSON.parse(init.body) : {};
+    const identity = {
+      customerId: headers.get('gkc_customerId'),
+      agentId: headers.get('gkc_agentId'),
+    };
+    const match = /\/sessions\/([^/?]+)$/.exec(url.pathname);
+    const call =
+      match?.[1] === 'new' ? 'create' : match ? (method === 'GET' ? 'retrieve' : 'update') : 'knowledge';
+    const sessionId =
+      match && match[1] !== 'new'
+        ? decodeURIComponent(match[1] as string)
+        : url.searchParams.get('sessionId');
+    const entry: LoggedCall = { call, sessionId, ...identity, body, status: 200 };
+    this.log.push(entry);
+    const answer = (status: number, payload: unknown) => {
+      entry.status = status;
+      return new Response(JSON.stringify(payload), {
+        status,
+        headers: { 'content-type': 'application/json' },
+      });
+    };
+    if (this.failNext > 0) {
+      this.failNext -= 1;
+      return answer(503, { code: 'UNAVAILABLE', description: 'try again' });
+    }
+    const notFound = () => answer(404, { code: 'NOT_FOUND', description: 'Session not found' });
+    const known = sessionId ? this.sessions.get(sessionId) : undefined;
+    switch (call) {
+      case 'create':
+        return answer(200, { response: this.#create(identity, body) });
+      case 'retrieve':
+        if (known) return answer(200, { response: known });
+        return this.version === '8.5.1' ? notFound() : answer(200, { response: this.#create(identity, {}) });
+      case 'update':
+        if (!known)
+          return this.version === '8.5.1'
+            ? answer(200, { response: this.#create(identity, body) })
+            : notFound();
+        this.#assign(known, identity, body);
+        return answer(200, { response: known });
+      default:
+        return sessionId && !known ? notFound() : answer(200, { response: { documents: [] } });
+    }
+  };
+
+  #create(identity: Record<string, string | null>, body: Record<string, unknown>): ScriptedSession {
+    const session: ScriptedSession = { sessionId: `s${++this.#ids}`, createdAt: this.#clock() };
+    this.#assign(session, identity, body);
+    this.sessions.set(session.sessionId, session);
+    this.created.push(session);
+    return { ...session };
+  }
+
+  #assign(
+    session: ScriptedSession,
+    identity: Record<string, string | null>,
+    body: Record<string, unknown>,
+  ): void {
+    for (const field of ['customerId', 'agentId'] as const) {
+      const value = identity[field];
+      if (value) session[field] = value;
+    }
+    for (const field of ['visitId', 'globalVisitId'] as const) {
+      const value = body[field];
+      if (typeof value === 'string') session[field] = value;
+    }
+  }
+}
