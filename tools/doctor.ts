@@ -70,7 +70,7 @@ const madeValue = (what: string) => `gkc-session-doctor-${what}-${randomUUID().s
 const underscoreFix =
   'Something between the page and the server drops request headers whose name holds an underscore. ' +
   'nginx does so by default: add `underscores_in_headers on;` to its http or server block ' +
-  '(Apache httpd 2.4 drops them too; a CDN or load balancer may need the header allowed by name).';
+  '(a CDN, load balancer or firewall in front may need gkc_customerId and gkc_agentId allowed by name).';
 
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const settings = resolveDoctorOptions(options);
