@@ -1,8 +1,16 @@
 import { randomUUID } from 'node:crypto';
-import { describeIssues, sessionInfoSchema } from '../src/schemas.js';
-import { readErrorBody, saysSessionNotFound, unwrapEnvelope } from '../src/sendRequest.js';
-import { apiUrl, checkId, resolveServer, type ServerLocation } from '../src/serverUrl.js';
-import { exposesRetryAfter, originProblem, preflightHeaders, preflightProblems } from './corsAnswer.js';
+import { readErrorBody, saysSessionNotFound } from '../src/sendRequest.js';
+import { checkId, resolveServer, type ServerLocation } from '../src/serverUrl.js';
+import { checkCors } from './corsCheck.js';
+import {
+  createProbe,
+  describeBody,
+  describeError,
+  type Exchange,
+  readSession,
+  reason,
+} from './doctorProbe.js';
+import { checkIdentityHeaders } from './identityCheck.js';
 
 /**
  * The checks of `gkc-session-doctor`: it talks to a Knowledge Center as the library would (the same URLs,
@@ -56,29 +64,13 @@ export interface DoctorOptions {
   fetch?: typeof fetch;
 }
 
-/** One HTTP exchange as the doctor keeps it: the parsed JSON body, or `undefined` when it is not JSON. */
-interface Exchange {
-  status: number;
-  headers: Headers;
-  text: string;
-  json: unknown;
-}
-
-/** A value made for the check, recognisable in the server's logs. */
-const madeValue = (what: string) => `gkc-session-doctor-${what}-${randomUUID().slice(0, 8)}`;
-
-const underscoreFix =
-  'Something between the page and the server drops request headers whose name holds an underscore. ' +
-  'nginx does so by default: add `underscores_in_headers on;` to its http or server block ' +
-  '(a CDN, load balancer or firewall in front may need gkc_customerId and gkc_agentId allowed by name).';
-
 export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   const settings = resolveDoctorOptions(options);
   const { server, origin, kbId, timeoutMs } = settings;
-  const transport = options.fetch ?? ((input: URL, init?: RequestInit) => globalThis.fetch(input, init));
   const results = new Map<CheckId, CheckResult>();
-  const report = (id: CheckId, status: CheckStatus, detail: string, fix: string | null = null) =>
+  const report = (id: CheckId, status: CheckStatus, detail: string, fix: string | null = null) => {
     results.set(id, { id, status, detail, fix });
+  };
   const finish = (): DoctorReport => ({
     baseUrl: server.baseUrl,
     origin,
@@ -87,26 +79,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
         results.get(id) ?? { id, status: 'skip', detail: 'not run: an earlier check failed', fix: null },
     ),
   });
-
-  /** Sends one request the way the library does (JSON, identity headers, the page's Origin). */
-  async function send(
-    method: string,
-    url: URL,
-    init: { headers?: Record<string, string>; body?: unknown; withTenant?: boolean } = {},
-  ): Promise<Exchange> {
-    if (init.withTenant === false) url.searchParams.delete('tenantId');
-    const headers: Record<string, string> = { accept: 'application/json', ...init.headers };
-    if (origin !== null) headers.origin = origin;
-    const request: RequestInit = { method, headers, signal: AbortSignal.timeout(timeoutMs) };
-    if (init.body !== undefined) {
-      headers['content-type'] = 'application/json';
-      request.body = JSON.stringify(init.body);
-    }
-    const response = await transport(url, request);
-    const text = await response.text();
-    return { status: response.status, headers: response.headers, text, json: parseJson(text) };
-  }
-  const path = (suffix: string) => apiUrl(server, suffix);
+  const probe = createProbe({
+    server,
+    origin,
+    timeoutMs,
+    fetch: options.fetch ?? ((input, init) => globalThis.fetch(input, init)),
+    report,
+  });
+  const { send, path } = probe;
 
   // reachable, create, envelope: one Create, as a first visit makes.
   const createUrl = path('/sessions/new');
@@ -230,137 +210,14 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     report('unknown-session', 'fail', `GET /sessions/{unknown id} failed: ${reason(error)}`, null);
   }
 
-  // identity-headers: does a customer sent as `gkc_customerId` reach the server?
-  if (created.ok) await checkIdentity();
+  if (created.ok) await checkIdentityHeaders(probe);
   else report('identity-headers', 'skip', 'needs Create to work');
 
-  async function checkIdentity(): Promise<void> {
-    const customerId = madeValue('customer');
-    // The visit id travels in the body, which no proxy strips: it tells a server that shows what it was given
-    // from one that shows nothing.
-    const visitId = madeValue('visit');
-    const headers = { gkc_customerId: customerId };
-    try {
-      const made = await send('PUT', path('/sessions/new'), { headers, body: { visitId } });
-      const session = readSession(made);
-      if (!session.ok) {
-        report(
-          'identity-headers',
-          'fail',
-          `a Create with gkc_customerId ${session.problem}`,
-          `Some proxies refuse headers with underscores. ${underscoreFix}`,
-        );
-        return;
-      }
-      const again = await send('GET', path(`/sessions/${encodeURIComponent(session.sessionId)}`), {
-        headers,
-      });
-      const kept = readSession(again);
-      const answers = [session.info, kept.ok ? kept.info : {}];
-      const shown = answers.map((info) => info.customerId).filter((value) => value !== undefined);
-      if (kept.ok && kept.sessionId !== session.sessionId) {
-        report(
-          'identity-headers',
-          'fail',
-          `a Retrieve of the session just created answered another session (${kept.sessionId})`,
-          'The server forgot a session at once: if several servers stand behind a load balancer, they must ' +
-            'share sessions (or the balancer must keep a client on one).',
-        );
-      } else if (shown.length > 0 && shown.every((value) => value === customerId)) {
-        report(
-          'identity-headers',
-          'pass',
-          `customer ${customerId} sent as gkc_customerId came back on Create and Retrieve`,
-        );
-      } else if (shown.some((value) => value !== customerId)) {
-        report(
-          'identity-headers',
-          'fail',
-          `sent customer ${customerId}, the server answered customer ${String(shown.find((value) => value !== customerId))}`,
-          underscoreFix,
-        );
-      } else if (answers.some((info) => info.visitId === visitId)) {
-        report(
-          'identity-headers',
-          'fail',
-          'the visit id sent in the body came back, the customer sent as gkc_customerId did not: the header was dropped',
-          underscoreFix,
-        );
-      } else {
-        report(
-          'identity-headers',
-          'warn',
-          'the server shows neither the customer nor the visit id in its answers, so the header cannot be verified',
-          `Verify on the server (its log or session store) that customer ${customerId} arrived. ${underscoreFix}`,
-        );
-      }
-    } catch (error) {
-      report(
-        'identity-headers',
-        'fail',
-        `a call with gkc_customerId failed: ${reason(error)}`,
-        underscoreFix,
-      );
-    }
-  }
-
-  // cors-preflight and cors-expose: what a page on `origin` meets.
-  if (origin === null) {
-    report('cors-preflight', 'skip', 'pass --origin <the page origin> to check CORS');
-    report('cors-expose', 'skip', 'pass --origin <the page origin> to check CORS');
-  } else {
-    const problems: string[] = [];
-    const targets: [string, URL][] = [
-      ['PUT', path('/sessions/new')],
-      ['POST', path(`/sessions/${created.ok ? encodeURIComponent(created.sessionId) : unknownId}`)],
-    ];
-    for (const [method, url] of targets) {
-      try {
-        const answer = await send('OPTIONS', url, {
-          headers: {
-            'access-control-request-method': method,
-            'access-control-request-headers': preflightHeaders.join(','),
-          },
-        });
-        for (const problem of preflightProblems(answer.status, answer.headers, origin, method)) {
-          problems.push(`${method} preflight: ${problem}`);
-        }
-      } catch (error) {
-        problems.push(`${method} preflight failed: ${reason(error)}`);
-      }
-    }
-    const unreadable = originProblem(first.headers, origin);
-    if (unreadable) problems.push(`the answer to PUT /sessions/new carries ${unreadable}`);
-    if (problems.length === 0) {
-      report(
-        'cors-preflight',
-        'pass',
-        `${origin} may send PUT and POST with content-type, gkc_customerId, gkc_agentId`,
-      );
-    } else {
-      report(
-        'cors-preflight',
-        'fail',
-        problems.join('; '),
-        `In the server's CORS settings allow the origin ${origin}, the methods GET, PUT, POST and the headers ` +
-          'content-type, gkc_customerId, gkc_agentId, on preflight and actual answers alike; or serve the API ' +
-          "under the page's own origin (a reverse-proxy path) and give that path as baseUrl.",
-      );
-    }
-    const exposed = first.headers.get('access-control-expose-headers');
-    if (exposesRetryAfter(first.headers)) {
-      report('cors-expose', 'pass', `Access-Control-Expose-Headers: ${exposed}`);
-    } else {
-      report(
-        'cors-expose',
-        'warn',
-        `Retry-After is not exposed (Access-Control-Expose-Headers: ${exposed ?? 'absent'}): the page cannot read it`,
-        'Add Retry-After to Access-Control-Expose-Headers, on error answers too (nginx: ' +
-          '`add_header Access-Control-Expose-Headers Retry-After always;`); without it the library backs off on ' +
-          'its own schedule when the server is busy.',
-      );
-    }
-  }
+  await checkCors(
+    probe,
+    first,
+    `/sessions/${created.ok ? encodeURIComponent(created.sessionId) : unknownId}`,
+  );
 
   // knowledge: a Knowledge API call under the session, as `manager.fetch` sends it.
   if (kbId === null) {
@@ -427,26 +284,6 @@ function resolveDoctorOptions(options: DoctorOptions): {
   return { server, origin, kbId, timeoutMs };
 }
 
-type SessionRead =
-  | { ok: true; sessionId: string; info: { customerId?: string; visitId?: string } }
-  | { ok: false; problem: string };
-
-/** Reads a session answer as the library does: status, envelope, then the schema. */
-function readSession(answer: Exchange): SessionRead {
-  if (answer.status < 200 || answer.status > 299)
-    return { ok: false, problem: `answered ${describeError(answer)}` };
-  if (answer.json === undefined)
-    return { ok: false, problem: `answered ${answer.status} ${describeBody(answer)}` };
-  const parsed = sessionInfoSchema.safeParse(unwrapEnvelope(answer.json));
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problem: `answered ${answer.status} without a usable session: ${describeIssues(parsed.error)}`,
-    };
-  }
-  return { ok: true, sessionId: parsed.data.sessionId, info: parsed.data };
-}
-
 function envelopeOf(body: unknown): string {
   if (isRecord(body) && isRecord(body.response)) return 'response: the session comes as {"response": {...}}';
   if (isRecord(body) && isRecord(body.data))
@@ -472,37 +309,6 @@ function createFix(answer: Exchange, tenantId: string | undefined): string {
     return 'The answer is not a session: check that the URL is the Knowledge Center REST root.';
   }
   return "See the Knowledge Center Server's log for this call.";
-}
-
-function describeBody(answer: Exchange): string {
-  const type = answer.headers.get('content-type')?.split(';')[0] ?? 'no content type';
-  if (answer.text.trim() === '') return `${type}, empty`;
-  if (answer.json !== undefined) return type;
-  return `${type}, starting ${JSON.stringify(answer.text.trim().slice(0, 40))}`;
-}
-
-function describeError(answer: Exchange): string {
-  const said = readErrorBody(answer.text);
-  const words = [said.code, said.description].filter((word) => word !== undefined).join(' ');
-  return words ? `${answer.status} ${words}` : `${answer.status}`;
-}
-
-function reason(error: unknown): string {
-  if (error instanceof Error && error.name === 'TimeoutError') return 'no answer in time';
-  if (error instanceof Error) {
-    const cause = error.cause instanceof Error ? error.cause.message : '';
-    return cause ? `${error.message} (${cause})` : error.message;
-  }
-  return String(error);
-}
-
-function parseJson(text: string): unknown {
-  if (text.trim() === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return undefined;
-  }
 }
 
 function isRecord(value: unknown): value is Record<string, unknown> {
