@@ -15,7 +15,8 @@ cors-expose, knowledge.
   --json            print { baseUrl, origin, checks: [{ id, status, detail, fix }] }
   -h, --help        this text
 
-It makes at most four sessions on the server (each holds a value starting gkc-session-doctor-).
+It makes at most four sessions on the server; the one that carries a customer has a customer id and a
+visit id starting gkc-session-doctor-.
 Exit status: 0 when no check failed (warnings allowed), 1 when one failed, 2 for a usage error.
 `;
 

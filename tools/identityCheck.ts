@@ -3,8 +3,9 @@ import { type Probe, readSession, reason } from './doctorProbe.js';
 
 export const underscoreFix =
   'Something between the page and the server drops request headers whose name holds an underscore. ' +
-  'nginx does so by default: add `underscores_in_headers on;` to its http or server block ' +
-  '(a CDN, load balancer or firewall in front may need gkc_customerId and gkc_agentId allowed by name).';
+  'nginx does so by default: add `underscores_in_headers on;` to its http block (in a server block it counts ' +
+  'only in the default server). A CDN, load balancer or firewall in front may need gkc_customerId and ' +
+  'gkc_agentId allowed by name.';
 
 /** A value made for the check, recognisable in the server's logs. */
 const madeValue = (what: string) => `gkc-session-doctor-${what}-${randomUUID().slice(0, 8)}`;

@@ -26,9 +26,10 @@ calls, search, suggestions, top documents, documents and feedback over a dozen s
   --base-path <path>          where the API lives (default /gks-server/v1)
   -h, --help                  this text
 
-Fault controls over HTTP, under /__gkc/: GET state; POST faults {"failNext":{"count":1,"status":503,
-"retryAfter":2}}, {"down":true}, {"delayMs":800}, {"malformNext":{"count":1,"kind":"html"}}; POST configure
-(the options above, as JSON); POST forget-sessions; POST reset.
+Controls over HTTP, under /__gkc/: GET state (sessions, the request log); POST faults with
+{"failNext":{"count":1,"status":503,"retryAfter":2}}, {"down":true}, {"delayMs":800} or
+{"malformNext":{"count":1,"kind":"html"}} ({} clears them); POST configure with {"version":"8.5.1"},
+{"dropUnderscoreHeaders":true}, ...; POST forget-sessions; POST reset.
 `;
 
 const versions: readonly ServerVersion[] = ['9', '8.5.0', '8.5.1'];
