@@ -9,6 +9,7 @@ import { createServer, type ViteDevServer } from 'vite';
 import { afterEach, expect, it } from 'vitest';
 import { runDoctor } from '../tools/doctor';
 import { knowledgeCenterStandIn } from '../tools/standIn';
+import { startStandIn } from './helpers/standIn';
 
 let vite: ViteDevServer | undefined;
 afterEach(async () => {
@@ -39,4 +40,25 @@ it('mounts the stand-in into a Vite dev server beside the page', async () => {
   const report = await runDoctor({ baseUrl: `${origin}/gks-server/v1`, origin });
   expect(report.checks.filter((check) => check.status !== 'pass')).toEqual([]);
   expect(standIn.server.calls('create').length).toBeGreaterThanOrEqual(2);
+});
+
+it("reaches a separately started stand-in through Vite's proxy, identity headers included", async () => {
+  const { baseUrl } = await startStandIn();
+  const root = mkdtempSync(join(tmpdir(), 'gkc-session-vite-'));
+  vite = await createServer({
+    root,
+    configFile: false,
+    logLevel: 'silent',
+    server: {
+      host: '127.0.0.1',
+      port: 0,
+      ws: false,
+      proxy: { '/gks-server': new URL(baseUrl).origin },
+    },
+  });
+  await vite.listen();
+  const address = vite.httpServer?.address() as AddressInfo | undefined;
+  const origin = `http://127.0.0.1:${address?.port}`;
+  const report = await runDoctor({ baseUrl: `${origin}/gks-server/v1`, origin });
+  expect(report.checks.filter((check) => check.status !== 'pass')).toEqual([]);
 });
