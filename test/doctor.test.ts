@@ -78,8 +78,24 @@ describe('gkc-session-doctor against the stand-in', () => {
       status: 'fail',
       fix: expect.stringContaining('--tenant'),
     });
-    expect(check(report, 'envelope').status).toBe('skip');
-    expect(check(report, 'knowledge').status).toBe('skip');
+    expect(statuses(report)).toMatchObject({
+      envelope: 'skip',
+      'unknown-session': 'skip',
+      'identity-headers': 'skip',
+      knowledge: 'skip',
+    });
+  });
+
+  it('blames no tenant when something in front asks for credentials', async () => {
+    const baseUrl = await startServer((req, res) => {
+      req.resume();
+      res.statusCode = 401;
+      res.setHeader('www-authenticate', 'Basic realm="intranet"');
+      res.end();
+    });
+    const report = await runDoctor({ baseUrl });
+    expect(statuses(report)).toMatchObject({ reachable: 'pass', create: 'fail', tenant: 'skip' });
+    expect(check(report, 'create').fix).toContain('asks for credentials');
   });
 
   it('fails the Create when the server does not know the tenant', async () => {

@@ -7,6 +7,7 @@ import {
   describeBody,
   describeError,
   type Exchange,
+  type Probe,
   readSession,
   reason,
 } from './doctorProbe.js';
@@ -130,7 +131,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
 
   // tenant: are calls without `tenantId` refused?
   if (server.tenantId === undefined) {
-    if (first.status >= 400 && first.status < 500) {
+    if ([401, 403, 405].includes(first.status)) {
+      // Refused before a Knowledge Center could look at the tenant: `create` says what to change.
+      report('tenant', 'skip', `the Create was refused (${first.status}) for another reason: see create`);
+    } else if (first.status >= 400 && first.status < 500) {
       report(
         'tenant',
         'fail',
@@ -170,45 +174,10 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     }
   }
 
-  // unknown-session: the version difference the library must handle.
+  // A server that refuses the Create refuses this too, for the same reason: nothing would be learnt.
   const unknownId = randomUUID();
-  try {
-    const answer = await send('GET', path(`/sessions/${unknownId}`));
-    const session = readSession(answer);
-    if (session.ok && session.sessionId !== unknownId) {
-      report(
-        'unknown-session',
-        'pass',
-        'new-session: an unknown id is answered with a new session (9.x, 8.5.0)',
-      );
-    } else if (
-      answer.status === 404 ||
-      (answer.status === 400 && saysSessionNotFound(readErrorBody(answer.text).description))
-    ) {
-      report(
-        'unknown-session',
-        'pass',
-        `not-found: an unknown id is answered ${describeError(answer)} (8.5.1)`,
-      );
-    } else if (session.ok) {
-      report(
-        'unknown-session',
-        'warn',
-        `the server answered an id it cannot know (${unknownId}) as if it knew it`,
-        'The library cannot tell a lost session from a kept one on this server; check what sits in front of it.',
-      );
-    } else {
-      report(
-        'unknown-session',
-        'fail',
-        `GET /sessions/{unknown id} answered ${describeError(answer)}: neither a new session nor "Session not found"`,
-        'The library expects a new session (9.x, 8.5.0) or a 404 or 400 "Session not found" (8.5.1); check ' +
-          'the server version and what sits in front of it.',
-      );
-    }
-  } catch (error) {
-    report('unknown-session', 'fail', `GET /sessions/{unknown id} failed: ${reason(error)}`, null);
-  }
+  if (created.ok) await checkUnknownSession(probe, unknownId);
+  else report('unknown-session', 'skip', 'needs Create to work');
 
   if (created.ok) await checkIdentityHeaders(probe);
   else report('identity-headers', 'skip', 'needs Create to work');
@@ -250,6 +219,48 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
   }
 
   return finish();
+}
+
+/** `unknown-session`: the version difference the library must handle, on an id no server can know. */
+async function checkUnknownSession(probe: Probe, unknownId: string): Promise<void> {
+  const { send, path, report } = probe;
+  try {
+    const answer = await send('GET', path(`/sessions/${unknownId}`));
+    const session = readSession(answer);
+    if (session.ok && session.sessionId !== unknownId) {
+      report(
+        'unknown-session',
+        'pass',
+        'new-session: an unknown id is answered with a new session (9.x, 8.5.0)',
+      );
+    } else if (
+      answer.status === 404 ||
+      (answer.status === 400 && saysSessionNotFound(readErrorBody(answer.text).description))
+    ) {
+      report(
+        'unknown-session',
+        'pass',
+        `not-found: an unknown id is answered ${describeError(answer)} (8.5.1)`,
+      );
+    } else if (session.ok) {
+      report(
+        'unknown-session',
+        'warn',
+        `the server answered an id it cannot know (${unknownId}) as if it knew it`,
+        'The library cannot tell a lost session from a kept one on this server; check what sits in front of it.',
+      );
+    } else {
+      report(
+        'unknown-session',
+        'fail',
+        `GET /sessions/{unknown id} answered ${describeError(answer)}: neither a new session nor "Session not found"`,
+        'The library expects a new session (9.x, 8.5.0) or a 404 or 400 "Session not found" (8.5.1); check ' +
+          'the server version and what sits in front of it.',
+      );
+    }
+  } catch (error) {
+    report('unknown-session', 'fail', `GET /sessions/{unknown id} failed: ${reason(error)}`, null);
+  }
 }
 
 /** Checks the options as the library does its own: a `TypeError` naming the bad one. */
