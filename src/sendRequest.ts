@@ -140,7 +140,7 @@ function parseJson(text: string, response: Response): unknown {
  * Deployed servers disagree on the envelope: the documented `{"response": ...}`, 9.x's
  * `{"status": ..., "data": ...}`, and bare payloads are all seen. Take `response`, else `data`, else the body.
  */
-function unwrapEnvelope(body: unknown): unknown {
+export function unwrapEnvelope(body: unknown): unknown {
   if (isRecord(body)) {
     if (isRecord(body.response)) return body.response;
     if (isRecord(body.data)) return body.data;

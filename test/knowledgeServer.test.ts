@@ -69,6 +69,30 @@ describe('the stand-in Knowledge Center', () => {
     expect((await put(`${baseUrl}/sessions/new?tenantId=t1`)).status).toBe(200);
   });
 
+  it('requires some tenant, any tenant, with requireTenant', async () => {
+    const { baseUrl } = await startStandIn({ requireTenant: true });
+    expect((await put(`${baseUrl}/sessions/new`)).body).toEqual({
+      code: 'TENANT_REQUIRED',
+      description: 'tenantId is required',
+    });
+    expect((await put(`${baseUrl}/sessions/new?tenantId=anyone`)).status).toBe(200);
+  });
+
+  it('never sees the underscore identity headers behind a proxy that drops them', async () => {
+    const { server, baseUrl } = await startStandIn({ dropUnderscoreHeaders: true });
+    const created = await put(
+      `${baseUrl}/sessions/new`,
+      { gkc_customerId: 'c1', gkc_agentId: 'a1' },
+      { visitId: 'v1' },
+    );
+    expect(created.body.response).toEqual({
+      sessionId: expect.any(String),
+      visitId: 'v1',
+      createdAt: expect.any(String),
+    });
+    expect(server.calls('create')[0]).toMatchObject({ customerId: null, agentId: null });
+  });
+
   it('searches the sample knowledge base under a session and records the session', async () => {
     const { server, baseUrl } = await startStandIn();
     const id = (await put(`${baseUrl}/sessions/new`)).body.response.sessionId;
