@@ -21,8 +21,5 @@ export default defineConfig({
     include: ['test/**/*.test.ts'],
     testTimeout: 10_000,
     hookTimeout: 60_000,
-    // happy-dom prints each failed request as a browser console would; the tests provoke hundreds.
-    onConsoleLog: (log) =>
-      !/^(GET|PUT|POST) http\S+ \d{3} |^Error: (socket hang up|connect ECONNREFUSED)/.test(log),
   },
 });

@@ -1,6 +1,11 @@
 // The demo widget: plain TypeScript and DOM over gkc-session. Server data is only ever shown with
 // textContent; the stand-in's controls live under /__gkc/ on the same origin.
-import { createSessionManager, isSessionError, type SessionSnapshot } from '../src/index';
+import {
+  createSessionManager,
+  isSessionError,
+  isSessionErrorWithCode,
+  type SessionSnapshot,
+} from '../src/index';
 
 const manager = createSessionManager({
   baseUrl: '/gks-server/v1',
@@ -35,6 +40,27 @@ function describe(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
+// ---- Errors that go stale -------------------------------------------------------------------------------
+
+/**
+ * A message about a server that could not be reached stays true only while it cannot be: each one shown
+ * registers how to put back what it replaced, and runs once the server answers again (the manager's
+ * snapshot clears its error, or the stand-in's toggles are off again).
+ */
+const staleWhenBack = new Set<() => void>();
+
+function showFailure(error: unknown, show: (text: string) => void, restore: () => void): void {
+  show(describe(error));
+  if (isSessionErrorWithCode(error, 'network') || isSessionErrorWithCode(error, 'timeout')) {
+    staleWhenBack.add(restore);
+  }
+}
+
+function serverIsBack(): void {
+  for (const restore of staleWhenBack) restore();
+  staleWhenBack.clear();
+}
+
 // ---- Session panel -------------------------------------------------------------------------------------
 
 function render(snapshot: SessionSnapshot): void {
@@ -59,6 +85,7 @@ function render(snapshot: SessionSnapshot): void {
   const errorText = element('f-error');
   errorText.textContent = error ? describe(error) : 'none';
   errorText.classList.toggle('error-text', error !== null);
+  if (status === 'ready' && error === null) serverIsBack();
 }
 
 manager.subscribe(render);
@@ -114,8 +141,11 @@ function articleItem(hit: Hit, withVotes: boolean): HTMLLIElement {
     const no = make('button', 'No', 'secondary small');
     yes.type = 'button';
     no.type = 'button';
-    yes.setAttribute('aria-label', `${hit.title} was helpful`);
-    no.setAttribute('aria-label', `${hit.title} was not helpful`);
+    // The buttons' names are what they show (a speech user says "Yes"); the group says which article.
+    title.id = `article-${hit.id}`;
+    question.id = `article-${hit.id}-question`;
+    votes.setAttribute('role', 'group');
+    votes.setAttribute('aria-labelledby', `${title.id} ${question.id}`);
     const vote = async (relevant: boolean) => {
       yes.disabled = true;
       no.disabled = true;
@@ -126,9 +156,17 @@ function articleItem(hit: Hit, withVotes: boolean): HTMLLIElement {
           ? 'Thanks for your feedback'
           : `Vote not recorded (${response.status})`;
       } catch (error) {
-        question.textContent = describe(error);
         yes.disabled = false;
         no.disabled = false;
+        showFailure(
+          error,
+          (text) => {
+            question.textContent = text;
+          },
+          () => {
+            question.textContent = 'Helpful?';
+          },
+        );
       }
     };
     yes.addEventListener('click', () => void vote(true));
@@ -146,6 +184,8 @@ element<HTMLFormElement>('search-form').addEventListener('submit', async (event)
   lastQuery = query;
   say('Searching…');
   const results = element('results');
+  const noAnswer = element('no-answer');
+  noAnswer.hidden = true;
   try {
     const response = await manager.fetch('kbs/support/search?lang=en', {
       method: 'POST',
@@ -157,13 +197,18 @@ element<HTMLFormElement>('search-form').addEventListener('submit', async (event)
     results.replaceChildren(...documents.map((hit) => articleItem(hit, true)));
     const count = documents.length === 1 ? '1 article' : `${documents.length} articles`;
     say(documents.length ? `${count} for “${query}”` : `No article matches “${query}”`);
-    element('no-answer').hidden = false;
+    element<HTMLButtonElement>('no-answer-button').disabled = false;
+    noAnswer.hidden = false;
   } catch (error) {
-    say(describe(error));
+    showFailure(error, say, () => say('The server answers again: search again.'));
   }
 });
 
-element('no-answer-button').addEventListener('click', async () => {
+element<HTMLButtonElement>('no-answer-button').addEventListener('click', async (event) => {
+  // The row shows only after a search; a feedback without the query it is about says nothing.
+  if (!lastQuery) return;
+  const button = event.currentTarget as HTMLButtonElement;
+  button.disabled = true;
   try {
     const response = await manager.fetch('feedback/support/noAnswer?lang=en', {
       method: 'POST',
@@ -171,8 +216,10 @@ element('no-answer-button').addEventListener('click', async () => {
       body: JSON.stringify({ query: lastQuery }),
     });
     say(response.ok ? 'Thanks: we will write an article for that.' : `Not recorded (${response.status})`);
+    button.disabled = response.ok;
   } catch (error) {
-    say(describe(error));
+    button.disabled = false;
+    showFailure(error, say, () => say('The server answers again: send it again.'));
   }
 });
 
@@ -227,7 +274,11 @@ interface ServerState {
   }[];
 }
 
+/** Counts the changes made here, so that a poll answered before the latest one does not undo it on screen. */
+let changesMade = 0;
+
 async function control(action: string, body?: unknown): Promise<ServerState> {
+  if (body !== undefined) changesMade += 1;
   const response = await fetch(`/__gkc/${action}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: json,
@@ -243,14 +294,14 @@ function renderLog(state: ServerState): void {
     .map((entry) => {
       const row = make('tr');
       row.append(
-        make('td', new Date(entry.at).toLocaleTimeString()),
-        make('td', `${entry.method} ${entry.call === 'unknown' ? entry.path : entry.call}`),
-        make('td', entry.sessionId ?? '—', 'mono'),
-        make('td', entry.customerId ?? '—'),
+        make('td', new Date(entry.at).toLocaleTimeString(), 'time'),
+        make('td', `${entry.method} ${entry.call === 'unknown' ? entry.path : entry.call}`, 'call'),
+        make('td', entry.sessionId ?? '—', 'session mono'),
+        make('td', entry.customerId ?? '—', 'customer'),
         make(
           'td',
           entry.status === 0 ? 'reset' : String(entry.status),
-          entry.status >= 400 || entry.status === 0 ? 'bad' : 'ok',
+          `status ${entry.status >= 400 || entry.status === 0 ? 'bad' : 'ok'}`,
         ),
       );
       return row;
@@ -265,20 +316,37 @@ const setFaults = () =>
   control('faults', { down: down.checked, delayMs: slow.checked ? 1500 : 0 }).then(renderLog);
 down.addEventListener('change', setFaults);
 slow.addEventListener('change', setFaults);
-version.addEventListener(
-  'change',
-  () => void control('configure', { version: version.value }).then(renderLog),
-);
-element('forget').addEventListener('click', () => void control('forget-sessions', {}).then(renderLog));
+const note = (text: string) => {
+  element('server-note').textContent = text;
+};
+version.addEventListener('change', () => {
+  void control('configure', { version: version.value }).then(renderLog);
+  const answer = version.selectedOptions[0]?.textContent ?? version.value;
+  note(
+    `The server now answers an unknown session as ${answer}. Nothing changes until it meets one: forget ` +
+      'all sessions, then search or reload, and watch the last change and the log.',
+  );
+});
+element('forget').addEventListener('click', () => {
+  void control('forget-sessions', {}).then(renderLog);
+  note(
+    'The server forgot every session. The next request finds this page’s session unknown: search or ' +
+      'reload, and the manager recovers (the last change says how).',
+  );
+});
 
 async function poll(): Promise<void> {
   if (document.visibilityState === 'visible') {
     try {
+      const before = changesMade;
       const state = await control('state');
       renderLog(state);
+      // Another tab may have flipped the toggles; a state read before a change made here is already stale.
+      if (before !== changesMade) return void setTimeout(poll, 1000);
       down.checked = Boolean(state.faults.down);
       slow.checked = Boolean(state.faults.delayMs);
       version.value = state.config.version;
+      if (!state.faults.down && !state.faults.delayMs) serverIsBack();
     } catch {
       // The stand-in is part of the dev server: if it is gone, so is the page.
     }

@@ -9,80 +9,80 @@ export interface SessionManagerOptions {
   /** Root of the Knowledge Center REST API, e.g. `https://kc.example.com/gks-server/v1`; absolute, or a path. */
   baseUrl: string | URL;
   /** Knowledge Center 9.x tenant, sent as `tenantId=` on every call. */
-  tenantId?: string;
+  tenantId?: string | undefined;
   /** A recognised customer, sent as `gkc_customerId`. A stored session of another customer is never reused. */
-  customerId?: string;
+  customerId?: string | undefined;
   /** An agent, sent as `gkc_agentId`. */
-  agentId?: string;
+  agentId?: string | undefined;
   /** Genesys Web Engagement visit id. */
-  visitId?: string;
+  visitId?: string | undefined;
   /** Genesys Web Engagement global visit id. */
-  globalVisitId?: string;
+  globalVisitId?: string | undefined;
   /**
    * Where the session record lives: IndexedDB (falling back to memory when it cannot be used), memory
    * (shared by the managers of the page), or a store with idb-keyval's `get`/`set`/`del` shape.
    * @default 'indexeddb'
    */
-  storage?: 'indexeddb' | 'memory' | KeyValueStore;
+  storage?: 'indexeddb' | 'memory' | KeyValueStore | undefined;
   /**
    * Keep `visitId` and `globalVisitId` in step with the Genesys Web Engagement tracker on the page, read
    * with `_gt.push(['getIDs', callback])` at start and whenever the page regains focus.
    * @default false
    */
-  webEngagement?: boolean;
+  webEngagement?: boolean | undefined;
   /**
    * Check a stored session with the server (Retrieve) in the background at start. `ready()` does not wait.
    * @default true
    */
-  revalidate?: boolean;
+  revalidate?: boolean | undefined;
   /**
    * Retry policy of the session calls: network errors, timeouts, 408/425/429 and 5xx. `false` for one try.
    * @default { attempts: 4, minDelayMs: 250, maxDelayMs: 10000 }
    */
-  retry?: false | RetryOptions;
+  retry?: false | RetryOptions | undefined;
   /**
    * The application's TanStack QueryClient, shared: the session lives in its cache under `manager.queryKey`
    * and the visit-data mutations in its mutation cache.
    * @default a QueryClient of the manager's own
    */
-  queryClient?: QueryClient;
+  queryClient?: QueryClient | undefined;
   /**
    * The transport, for the session calls and `manager.fetch`.
    * @default globalThis.fetch
    */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /**
    * Per-attempt timeout of the session calls, and of `manager.fetch` until the answer's headers arrive.
    * @default 10000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * How long changes must pause before a visit-data delivery is sent (at most 20 times this from the first
    * change): a burst costs one Update. The snapshot shows the values at once and the store keeps them
    * meanwhile. 0 sends at once.
    * @default 50
    */
-  coalesceMs?: number;
+  coalesceMs?: number | undefined;
   /**
    * Bound on every storage operation; past it the manager goes on in memory.
    * @default 3000
    */
-  storageTimeoutMs?: number;
+  storageTimeoutMs?: number | undefined;
   /**
    * How long to wait for the cross-tab lock before going ahead without it (a frozen tab may hold it).
    * @default 5000
    */
-  lockTimeoutMs?: number;
+  lockTimeoutMs?: number | undefined;
   /**
    * The Web Locks API; null to serialise only the managers of this page.
    * @default globalThis.navigator.locks, when there is one
    */
-  locks?: LockManagerLike | null;
+  locks?: LockManagerLike | null | undefined;
   /**
    * The BroadcastChannel constructor that carries changes to other tabs; null for none.
    * @default globalThis.BroadcastChannel, when there is one
    */
-  BroadcastChannel?: typeof BroadcastChannel | null;
+  BroadcastChannel?: typeof BroadcastChannel | null | undefined;
   /**
    * A trace of the manager's core events, for debugging a widget: every event, with the session it left,
    * the reason of a session change and whether another tab (or manager) caused it. Nothing is computed when

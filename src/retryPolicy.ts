@@ -6,17 +6,17 @@ export interface RetryOptions {
    * Tries of one call, the first included.
    * @default 4
    */
-  attempts?: number;
+  attempts?: number | undefined;
   /**
    * The delay before the first repeat; each further one doubles it.
    * @default 250
    */
-  minDelayMs?: number;
+  minDelayMs?: number | undefined;
   /**
    * The longest delay, `Retry-After` included.
    * @default 10000
    */
-  maxDelayMs?: number;
+  maxDelayMs?: number | undefined;
 }
 
 export interface RetryPolicy {

@@ -13,36 +13,36 @@ import { apiUrl, checkHeaderId, checkId, resolveServer, type ServerLocation } fr
 
 /** Who is asking: sent as the `gkc_customerId` and `gkc_agentId` headers. */
 export interface Identity {
-  customerId?: string;
-  agentId?: string;
+  customerId?: string | undefined;
+  agentId?: string | undefined;
 }
 
 /** Genesys Web Engagement ids, sent in the JSON body of Create and Update. */
 export interface VisitData {
-  visitId?: string;
-  globalVisitId?: string;
+  visitId?: string | undefined;
+  globalVisitId?: string | undefined;
 }
 
 export interface SessionClientOptions {
   /** Root of the Knowledge Center REST API: absolute, or a path resolved against the page's origin. */
   baseUrl: string | URL;
   /** Knowledge Center 9.x tenant, sent as `tenantId=` on every call. */
-  tenantId?: string;
+  tenantId?: string | undefined;
   /**
    * The transport.
    * @default globalThis.fetch
    */
-  fetch?: typeof fetch;
+  fetch?: typeof fetch | undefined;
   /**
    * Per-attempt timeout.
    * @default 10000
    */
-  timeoutMs?: number;
+  timeoutMs?: number | undefined;
   /**
    * Retry policy for network errors, timeouts, 408/425/429 and 5xx; `false` for one try.
    * @default { attempts: 4, minDelayMs: 250, maxDelayMs: 10000 }
    */
-  retry?: false | RetryOptions;
+  retry?: false | RetryOptions | undefined;
 }
 
 export interface CallOptions {

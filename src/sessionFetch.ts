@@ -19,7 +19,7 @@ export type SessionCarrier = Pick<SessionInfo, 'sessionId' | 'customerId' | 'age
  * await axios.post(url, { query }, { headers: Object.fromEntries(headers) });
  */
 export function decorateRequest(
-  server: { baseUrl: string | URL; tenantId?: string },
+  server: { baseUrl: string | URL; tenantId?: string | undefined },
   session: SessionCarrier,
   url: string | URL,
   headers?: HeadersInit,
