@@ -178,3 +178,8 @@ export type AnySessionError =
   | StorageError
   | SessionResetError
   | DestroyedError;
+
+/** What was thrown, as an Error (a bare value kept as its message). */
+export function toError(error: unknown): Error {
+  return error instanceof Error ? error : new Error(String(error));
+}

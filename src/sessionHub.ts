@@ -29,6 +29,7 @@ export class SessionHub {
   readonly #locks: LockManagerLike | null;
   readonly #options: ResolvedOptions;
   #reading: Promise<StoredRecord | null> | null = null;
+  readonly #ownerLocks = new Map<HubMember, () => void>();
 
   constructor(options: ResolvedOptions, loadedAt: number) {
     this.#options = options;
@@ -63,11 +64,29 @@ export class SessionHub {
   join(member: HubMember): void {
     this.#members.add(member);
     this.#channel.open();
+    this.#holdOwnerLock(member);
+  }
+
+  /** Held while a manager lives: another tab that finds it free knows that manager's changes are orphans. */
+  #holdOwnerLock(member: HubMember): void {
+    const locks = this.#locks;
+    if (!locks?.query || this.#ownerLocks.has(member)) return;
+    const held = new Promise<void>((resolve) => this.#ownerLocks.set(member, resolve));
+    locks.request(this.ownerLock(member.owner), {}, () => held).catch(() => {});
+  }
+
+  #releaseOwnerLocks(only?: HubMember): void {
+    for (const [member, release] of this.#ownerLocks) {
+      if (only && member !== only) continue;
+      release();
+      this.#ownerLocks.delete(member);
+    }
   }
 
   /** Returns whether the hub has no member left (then it is closed). */
   leave(member: HubMember): boolean {
     this.#members.delete(member);
+    this.#releaseOwnerLocks(member);
     if (this.#members.size > 0) return false;
     this.close();
     return true;
@@ -125,14 +144,19 @@ export class SessionHub {
     return `${this.lockName}|${owner}`;
   }
 
-  /** Releases the channel and the storage connection (pagehide); the next use opens them again. */
+  /**
+   * Releases the owner locks, the channel and the storage connection (pagehide: each can keep a page out of
+   * the back/forward cache); `resume` takes them again.
+   */
   suspend(): void {
+    this.#releaseOwnerLocks();
     this.#channel.close();
     this.store.close();
   }
 
   resume(): void {
     if (this.#members.size > 0) this.#channel.open();
+    for (const member of this.#members) this.#holdOwnerLock(member);
   }
 
   close(): void {
@@ -158,4 +182,11 @@ export function hubFor(options: ResolvedOptions): SessionHub {
 
 export function releaseHub(hub: SessionHub, member: HubMember): void {
   if (hub.leave(member)) hubs.delete(hub);
+}
+
+/** A manager's id: the owner of the changes it makes. */
+export function randomId(): string {
+  return (
+    globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  );
 }

@@ -11,6 +11,14 @@ class StoreTimeout extends Error {
 
 export type StorageKind = 'indexeddb' | 'memory' | 'custom';
 
+/** Where a record given this `storage` option lives before any failure: IndexedDB only where there is one. */
+export function storageKindOf(storage: 'indexeddb' | 'memory' | KeyValueStore): StorageKind {
+  if (storage === 'memory') return 'memory';
+  if (storage !== 'indexeddb') return 'custom';
+  // Checking for the global is not I/O: the database is opened on the first read.
+  return typeof indexedDB !== 'undefined' && indexedDB !== null ? 'indexeddb' : 'memory';
+}
+
 export interface SessionStoreOptions {
   storage: 'indexeddb' | 'memory' | KeyValueStore;
   /** The record's key: one record per server. */
@@ -36,18 +44,13 @@ export class SessionStore {
   constructor(options: SessionStoreOptions) {
     this.#options = options;
     const { storage } = options;
-    if (storage === 'memory') {
-      this.#store = memoryStore;
-      this.#kind = 'memory';
-    } else if (storage === 'indexeddb') {
-      // Checking for the global is not I/O: the database is opened on the first read.
-      const available = typeof indexedDB !== 'undefined' && indexedDB !== null;
-      this.#store = available ? createIndexedDbStore() : memoryStore;
-      this.#kind = available ? 'indexeddb' : 'memory';
-    } else {
-      this.#store = storage;
-      this.#kind = 'custom';
-    }
+    this.#kind = storageKindOf(storage);
+    this.#store =
+      typeof storage === 'object'
+        ? storage
+        : this.#kind === 'indexeddb'
+          ? createIndexedDbStore()
+          : memoryStore;
   }
 
   get kind(): StorageKind {

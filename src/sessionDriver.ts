@@ -1,0 +1,393 @@
+import { QueryClient, timeoutManager } from '@tanstack/query-core';
+import { DestroyedError, type StorageError, toError } from './errors.js';
+import type { ResolvedOptions } from './options.js';
+import { watchPageLifecycle } from './pageLifecycle.js';
+import { type PlanDriver, recordWriteOf, runPlans } from './planRunner.js';
+import type { SessionInfo } from './schemas.js';
+import { SessionCallers } from './sessionCallers.js';
+import type { ChannelMessage } from './sessionChannel.js';
+import { type SessionClient, sessionClientFor, transportOf } from './sessionClient.js';
+import { type CoreEvent, type CoreState, initialState, reduce, withdrew } from './sessionCore.js';
+import type { SessionFetchContext } from './sessionFetch.js';
+import { type HubMember, hubFor, randomId, releaseHub, type SessionHub } from './sessionHub.js';
+import { withSessionLock } from './sessionLock.js';
+import { type Intent, own } from './sessionPlan.js';
+import { sessionQueryKey } from './sessionQuery.js';
+import { type FieldValues, preciseNow, type StoredRecord, syncedFields } from './sessionRecord.js';
+import { toSnapshot } from './sessionSnapshot.js';
+import { type SessionSnapshot, SessionState, type SnapshotListener } from './sessionState.js';
+import { storageKindOf } from './sessionStore.js';
+import { report, traceOf } from './sessionTrace.js';
+import { pickValues } from './sessionValues.js';
+import { UpdateQueue } from './updateQueue.js';
+
+/**
+ * The driver of the session core. It does the I/O (store, lock, channel, server) in order and feeds each
+ * outcome back to `#dispatch`, the one writer of the state, the snapshot and the query cache. What to do is
+ * decided by `plan` (sessionPlan.ts) under the cross-tab lock, after a fresh read of the store: every path
+ * that needs the server (a cold start, a change, a check, a lost session, a reset) goes through `#locked`.
+ */
+export class SessionDriver implements HubMember {
+  readonly owner: string;
+  readonly queryKey: readonly unknown[];
+  readonly #options: ResolvedOptions;
+  readonly #onAttach: () => () => void;
+  readonly #client: SessionClient;
+  readonly #view: SessionState;
+  readonly #queryClient: QueryClient;
+  readonly #queue: UpdateQueue;
+  readonly #abort = new AbortController();
+  #state: CoreState;
+  #hub: SessionHub | null = null;
+  #starting = false;
+  readonly #callers = new SessionCallers();
+  #detach: (() => void) | null = null;
+  /** Writes of this manager's own changes, in order: they reach the store before anything is sent. */
+  #persisting: Promise<unknown> = Promise.resolve();
+  /** The record as this manager first read it. */
+  #startRead: Promise<StoredRecord | null> = Promise.resolve(null);
+
+  /** `onAttach`: what else starts with the manager's first use (the Web Engagement tracker); returns its stop. */
+  constructor(options: ResolvedOptions, onAttach: () => () => void = () => () => {}) {
+    this.#options = options;
+    this.#onAttach = onAttach;
+    this.owner = randomId();
+    this.#client = sessionClientFor({
+      server: options.server,
+      retry: options.retry,
+      timeoutMs: options.timeoutMs,
+      fetch: options.fetch,
+    });
+    this.#queryClient = options.queryClient ?? new QueryClient();
+    this.queryKey = sessionQueryKey(options.server.baseUrl, options.server.tenantId);
+    this.#queue = new UpdateQueue({
+      queryClient: this.#queryClient,
+      mutationKey: [...this.queryKey, 'update'],
+      scopeId: `gkc-session:${options.key}`,
+      retry: options.retry,
+      hasWork: () => Object.keys(own(this.#state)).length > 0,
+      deliver: () => this.#deliver(),
+      onDeferred: (error) => this.#dispatch({ type: 'failed', error: toError(error) }),
+      coalesceMs: options.coalesceMs,
+    });
+    this.#state = initialState(this.owner, pickValues(options), storageKindOf(options.storage), preciseNow());
+    this.#view = new SessionState(toSnapshot(this.#state, null));
+  }
+
+  get snapshot(): SessionSnapshot {
+    return this.#view.snapshot;
+  }
+
+  subscribe(listener: SnapshotListener): () => void {
+    return this.#view.subscribe(listener);
+  }
+
+  get destroyed(): boolean {
+    return this.#abort.signal.aborted;
+  }
+
+  ready(): Promise<SessionInfo> {
+    if (this.destroyed) return Promise.reject(new DestroyedError());
+    const shown = this.readySession();
+    if (shown) return Promise.resolve(shown);
+    const called = this.#callers.ready();
+    this.#start();
+    return called;
+  }
+
+  /** The core state, read-only: for the decisions of `createSessionManager`'s methods. */
+  get core(): CoreState {
+    return this.#state;
+  }
+
+  /** `ready()`'s session, or null while there is none to show. */
+  readySession(): SessionInfo | null {
+    const { snapshot } = this;
+    return snapshot.status === 'ready' ? snapshot.session : null;
+  }
+
+  /**
+   * A reset, or a switch to another customer: the identity given so far is cut here at once (no request goes
+   * out under the session for the wrong person), then the session is forgotten in every tab and replaced.
+   */
+  async replace(reason: 'reset' | 'customer-changed'): Promise<void> {
+    if (this.destroyed) throw new DestroyedError();
+    this.#attach();
+    this.#dispatch({ type: 'cut', reason, now: preciseNow() });
+    try {
+      await this.#locked({ type: 'replace', reason });
+    } catch (error) {
+      this.#fail(error);
+      throw error;
+    }
+  }
+
+  /** What `manager.fetch` needs: the session, and one recovery per lost id (planned under the lock). */
+  fetchContext(): SessionFetchContext {
+    return {
+      server: this.#options.server,
+      transport: transportOf(this.#options.fetch),
+      timeoutMs: this.#options.timeoutMs,
+      signal: this.#abort.signal,
+      ready: () => this.ready(),
+      recover: async (lostId) => {
+        await this.#locked({ type: 'lost', sessionId: lostId });
+        return this.ready();
+      },
+    };
+  }
+
+  destroy(): void {
+    if (this.destroyed) return;
+    const error = new DestroyedError();
+    this.#abort.abort(error);
+    this.#dispatch({ type: 'destroyed' });
+    this.#callers.failAll(error);
+    this.#queue.stop();
+    this.#detach?.();
+    // A QueryClient of our own would otherwise live on through its cache's garbage-collection timers.
+    if (!this.#options.queryClient) this.#queryClient.clear();
+    this.#view.dispose();
+  }
+
+  // HubMember: what other managers of this server tell this one.
+  onMessage(message: ChannelMessage): void {
+    if (this.destroyed) return;
+    if (message.type === 'record') {
+      const hadSession = this.#state.session !== null;
+      this.#dispatch({ type: 'record', record: message.record, remote: true });
+      // Another tab forgot the session (reset, another customer): its successor comes by message or store.
+      if (hadSession && !this.#state.session) this.#start();
+      if (this.#hasOwnWork()) this.#queue.flush();
+    } else if (
+      message.type === 'gone' &&
+      syncedFields.some((f) => this.#state.pending[f]?.owner === message.owner)
+    ) {
+      this.#takeOver();
+    }
+  }
+
+  onStorageFailed(error: StorageError): void {
+    if (!this.destroyed) this.#dispatch({ type: 'storage-failed', error });
+  }
+
+  /** The only writer of state, snapshot and query cache; settles the callers whose outcome is known. */
+  #dispatch(event: CoreEvent): void {
+    const before = this.#state;
+    const state = reduce(before, event);
+    if (state === before) return;
+    this.#state = state;
+    const snapshot = toSnapshot(state, this.#view.snapshot);
+    this.#view.set(snapshot);
+    if (snapshot.session !== null && (before.session !== state.session || this.snapshot !== snapshot))
+      this.#queryClient.setQueryData(this.queryKey, snapshot.session);
+    if (before.session && !state.session) this.#queryClient.setQueryData(this.queryKey, null);
+    const { onEvent } = this.#options;
+    if (onEvent) report(() => onEvent(traceOf(event, state, before)));
+    this.#callers.settle(state, this.readySession());
+    // A change of this manager's withdrawn by what another tab did (a reset): the store, and so the other
+    // tabs, must stop counting it as pending.
+    if ((event.type === 'record' || event.type === 'cut') && withdrew(before, state)) this.#persist();
+  }
+
+  /** A change of synced values: shown at once, stored, then delivered; settles when acknowledged. */
+  change(values: FieldValues, deliver = true): Promise<SessionInfo> {
+    if (this.destroyed) return Promise.reject(new DestroyedError());
+    const fields = syncedFields.filter((field) => values[field] !== undefined);
+    if (fields.length === 0) return this.ready();
+    this.#attach();
+    this.#dispatch({ type: 'change', values, now: preciseNow(), random: Math.random() });
+    const done = this.#callers.change({ fields, stamp: this.#state.clock });
+    const session = this.#state.session;
+    if (!session) this.#start();
+    this.#persist();
+    if (session && deliver) this.#queue.flush();
+    return done;
+  }
+
+  #hasOwnWork(): boolean {
+    return Object.keys(own(this.#state)).length > 0;
+  }
+
+  /** Writes this manager's pending changes to the store (after any write already under way), and tells the others. */
+  #persist(): Promise<unknown> {
+    const hub = this.#attach();
+    const startRead = this.#startRead;
+    this.#persisting = this.#persisting
+      .then(async () => {
+        const write = recordWriteOf(this.owner, this.#state, false);
+        // Changes made before the store was read were made under the epoch it held then.
+        write.epoch ??= (await startRead)?.epoch ?? 0;
+        return hub.write(write);
+      })
+      .then((record) => hub.post(this, { type: 'record', record }))
+      .catch(() => {}); // a store failure moves the record to memory and is reported there
+    return this.#persisting;
+  }
+
+  /** The page-load path: one store read; a usable session ends it, otherwise the lock decides. */
+  #start(): void {
+    if (this.#starting || this.destroyed) return;
+    this.#starting = true;
+    const hub = this.#attach();
+    // The read goes first: IndexedDB opens in the browser's process while this thread sets up the rest.
+    const reading = this.#state.epoch === null ? hub.readAtStart() : null;
+    if (reading) this.#startRead = reading.catch(() => null);
+    this.#dispatch({ type: 'start' });
+    const run = async () => {
+      const record = await reading;
+      this.#throwIfDestroyed();
+      if (reading) this.#dispatch({ type: 'record', record, remote: false, restore: true });
+      if (this.#state.session) return this.#restored(hub);
+      await this.#locked({ type: 'establish' });
+      if (this.#hasOwnWork()) this.#queue.flush();
+    };
+    // Cleared before the waiters hear of a failure: a ready() called from their handlers starts afresh.
+    run().then(
+      () => {
+        this.#starting = false;
+      },
+      (error: unknown) => {
+        this.#starting = false;
+        this.#fail(error);
+      },
+    );
+  }
+
+  /**
+   * The stored session is shown. What it does not hold yet (this page's options, changes a closed page left)
+   * goes out as one Update, which checks the session too; otherwise a Retrieve checks it, in the background,
+   * once per page load and browser (whichever manager gets there first).
+   */
+  #restored(hub: SessionHub): void {
+    const session = this.#state.session as SessionInfo;
+    const others = syncedFields.some(
+      (f) => this.#state.pending[f] && this.#state.pending[f]?.owner !== this.owner,
+    );
+    if (others) this.#takeOver();
+    if (this.#hasOwnWork()) {
+      this.#persist();
+      this.#queue.flush();
+    } else if (others) {
+      // The Update that sends them checks the session too.
+    } else if (this.#options.revalidate) {
+      // In the next task, once the application has taken its session: the check never competes with the
+      // page's own first work, and no request leaves before ready() has resolved.
+      timeoutManager.setTimeout(() => {
+        if (this.destroyed) return;
+        const intent: Intent = { type: 'check', sessionId: session.sessionId, since: hub.loadedAt };
+        this.#locked(intent).catch((error: unknown) => this.#fail(error));
+      }, 0);
+    }
+  }
+
+  /**
+   * Changes of another manager: sent from here if it is gone (a closed tab), decided under the lock so that
+   * one tab takes them. A failure leaves them ours, for the queue to send when it can.
+   */
+  #takeOver(): void {
+    this.#locked({ type: 'deliver' }).catch((error: unknown) => {
+      this.#fail(error);
+      this.#queue.flush();
+    });
+  }
+
+  /** The mutation's work: sends this manager's changes under the lock. */
+  async #deliver(): Promise<void> {
+    await this.#persisting;
+    await this.ready();
+    await this.#locked({ type: 'deliver' });
+  }
+
+  /**
+   * Takes the lock, reads the store afresh, and carries out the plans for `intent` until none is left. A
+   * session found lost on the way is recovered first, in the same hold of the lock.
+   */
+  async #locked(intent: Intent): Promise<void> {
+    const hub = this.#attach();
+    await withSessionLock(
+      hub.lockName,
+      {
+        locks: this.#options.locks,
+        timeoutMs: this.#options.lockTimeoutMs,
+        signal: this.#abort.signal,
+        heartbeat: () => hub.post(this, { type: 'busy' }),
+        holderAlive: () => Date.now() - hub.holderSeenAt < this.#options.lockTimeoutMs,
+      },
+      () => runPlans(this.#planDriver(hub), intent),
+    );
+    // What is left to send (values a replacement lacks, changes made meanwhile) goes through the queue.
+    if (this.#hasOwnWork()) this.#queue.flush();
+  }
+
+  /** What carrying out a plan needs of this manager (planRunner.ts). */
+  #planDriver(hub: SessionHub): PlanDriver {
+    const manager = this;
+    return {
+      member: this,
+      owner: this.owner,
+      hub,
+      client: this.#client,
+      signal: this.#abort.signal,
+      get state() {
+        return manager.#state;
+      },
+      dispatch: (event) => this.#dispatch(event),
+      throwIfDestroyed: () => this.#throwIfDestroyed(),
+    };
+  }
+
+  #fail(error: unknown): void {
+    if (this.destroyed) return;
+    this.#dispatch({ type: 'failed', error: toError(error) });
+    if (!this.#state.session) this.#callers.failReady(error);
+  }
+
+  #throwIfDestroyed(): void {
+    if (this.destroyed) throw this.#abort.signal.reason;
+  }
+
+  /**
+   * Starts what the manager needs once in use: its hub (store, channel, owner lock), the update queue's
+   * watch on connectivity, what `onAttach` starts, and the page lifecycle (release on
+   * `pagehide`, catch up from the store on `pageshow`).
+   */
+  #attach(): SessionHub {
+    if (this.#hub) return this.#hub;
+    const hub = hubFor(this.#options);
+    this.#hub = hub;
+    hub.join(this);
+    this.#queue.start();
+    const stopTracker = this.#onAttach();
+    const stopPage = watchPageLifecycle({
+      onHide: () => {
+        this.#goodbye(hub);
+        hub.suspend();
+      },
+      onRestore: () => {
+        if (this.destroyed) return;
+        hub.resume();
+        // Messages sent while the page was in the cache are lost: the store says what changed meanwhile.
+        hub.store.read().then(
+          (record) => this.#dispatch({ type: 'record', record, remote: true }),
+          () => {},
+        );
+      },
+    });
+    this.#detach = () => {
+      stopTracker();
+      stopPage();
+      // The last change written first: the others then find it in the store when told this one is gone.
+      void this.#persisting.then(() => {
+        this.#goodbye(hub);
+        releaseHub(hub, this);
+      });
+    };
+    return hub;
+  }
+
+  /** Tells the others this manager is gone: they take over what it has not sent. */
+  #goodbye(hub: SessionHub): void {
+    if (this.#hasOwnWork()) hub.post(this, { type: 'gone', owner: this.owner });
+  }
+}

@@ -1,0 +1,62 @@
+import type { SessionInfo } from './schemas.js';
+import { type CoreState, valuesOf } from './sessionCore.js';
+import { syncedFields } from './sessionRecord.js';
+import type { SessionSnapshot } from './sessionState.js';
+
+/** What the application sees of the core state: the snapshot, and the session as shown. */
+
+/** The session as shown: what the server acknowledged, with every pending value over it. */
+export function shownSession(state: CoreState): SessionInfo | null {
+  if (!state.session) return null;
+  return { ...state.session, ...valuesOf(state.pending) };
+}
+
+/** Changes kept that the server has not acknowledged yet, in this tab or another. */
+export function pendingCount(state: CoreState): number {
+  return syncedFields.filter((field) => state.pending[field] !== undefined).length;
+}
+
+/** The public snapshot of a state, given the previous snapshot (kept when nothing visible changed). */
+export function toSnapshot(state: CoreState, previous: SessionSnapshot | null): SessionSnapshot {
+  const shown = shownSession(state);
+  const session =
+    previous?.session && shown && sameShown(previous.session, shown)
+      ? previous.session
+      : shown && Object.freeze(shown);
+  const status = statusOf(state);
+  const next: SessionSnapshot = {
+    status,
+    session,
+    error: state.error,
+    storage: state.storage,
+    pendingUpdates: pendingCount(state),
+    change: state.change,
+    storageError: state.storageError,
+  };
+  if (
+    previous &&
+    (Object.keys(next) as (keyof SessionSnapshot)[]).every((key) => Object.is(next[key], previous[key]))
+  )
+    return previous;
+  return Object.freeze(next);
+}
+
+function statusOf(state: CoreState): SessionSnapshot['status'] {
+  switch (state.phase.name) {
+    case 'idle':
+      return 'idle';
+    case 'ready':
+      return 'ready';
+    case 'failed':
+      return 'error';
+    case 'destroyed':
+      return 'destroyed';
+    default:
+      return 'starting';
+  }
+}
+
+function sameShown(a: SessionInfo, b: SessionInfo): boolean {
+  const keys = Object.keys(a);
+  return keys.length === Object.keys(b).length && keys.every((key) => Object.is(a[key], b[key]));
+}

@@ -1,0 +1,180 @@
+import { SessionResetError } from './errors.js';
+import type { SessionInfo } from './schemas.js';
+import type { CoreState } from './sessionCore.js';
+import {
+  type FieldValues,
+  identityFields,
+  isIdentity,
+  latest,
+  maxStamps,
+  type PendingChanges,
+  type StoredRecord,
+  syncedFields,
+} from './sessionRecord.js';
+import type { SessionChange, SessionChangeReason } from './sessionState.js';
+
+/** The larger transitions of `reduce` (sessionCore.ts), pure like it: taking in a record, cutting identity. */
+
+/**
+ * Takes in a stored record (a store read, or a message from another manager). A newer epoch cuts the identity
+ * changes made before it; a session that belongs here and is not the current one is adopted; the same session
+ * takes the later value of each field; pending changes merge, the later stamp winning.
+ */
+export function absorb(state: CoreState, record: StoredRecord, remote: boolean, restore: boolean): CoreState {
+  let next = state;
+  if (state.epoch !== null && record.epoch > state.epoch) {
+    next = cut(next, record.reason === 'customer-changed' ? 'customer-changed' : 'reset', record.epoch, null);
+  } else if (state.epoch === null || record.epoch > state.epoch) {
+    next = { ...next, epoch: record.epoch };
+  }
+  next = { ...next, settledAt: maxStamps(next.settledAt, record.stamps) };
+  const pending = { ...next.pending };
+  const replacing = next.phase.name === 'replacing' ? next.phase : null;
+  let clock = next.clock;
+  for (const field of syncedFields) {
+    const theirs = record.pending[field];
+    const known = pending[field];
+    // Another manager's change that its own later write no longer holds was withdrawn: acknowledged or
+    // refused (the stamps say so) or cut; a change of this manager's that it superseded is cut with it.
+    if (
+      !theirs &&
+      known &&
+      known.owner !== state.owner &&
+      (record.writers[known.owner] ?? 0) >= known.stamp
+    ) {
+      delete pending[field];
+      const settledAt = Math.max(next.stamps[field] ?? 0, record.stamps[field] ?? 0);
+      if (isIdentity(field) && settledAt < known.stamp) {
+        const refusal = { stamp: known.stamp, error: new SessionResetError('reset') };
+        next = { ...next, refusals: { ...next.refusals, [field]: refusal } };
+      }
+    }
+    if (!theirs) continue;
+    clock = Math.max(clock, theirs.stamp);
+    const ours = pending[field];
+    // Our own change, once sent and acknowledged, is not brought back by an older record.
+    if (theirs.owner === state.owner && !ours) continue;
+    if (record.epoch < (next.epoch ?? 0) && isIdentity(field)) continue;
+    if (replacing && isIdentity(field) && theirs.stamp < replacing.since) continue;
+    if (!ours || theirs.stamp > ours.stamp) {
+      pending[field] = theirs;
+    }
+  }
+  const stored = record.session;
+  if (restore && stored) {
+    // This page's options may hold what the stored session already has: nothing to send for those.
+    for (const field of syncedFields) {
+      const entry = pending[field];
+      if (entry?.owner === state.owner && !record.pending[field] && stored[field] === entry.value) {
+        delete pending[field];
+      }
+    }
+  }
+  next = { ...next, pending, clock };
+  if (stored && record.epoch >= (next.epoch ?? 0)) {
+    if (next.session?.sessionId === stored.sessionId) {
+      next = {
+        ...next,
+        session: latest(next.session, next.stamps, stored, record.stamps),
+        stamps: maxStamps(next.stamps, record.stamps),
+        checkedAt: Math.max(next.checkedAt, record.checkedAt),
+      };
+      // Another tab changed what the session shows: reported here too, as its change.
+      const moved = syncedFields.filter((field) => shownValue(next, field) !== shownValue(state, field));
+      if (moved.length > 0 && remote) {
+        const reason = moved.some(isIdentity) ? 'identified' : 'updated';
+        next = { ...next, change: changed(next, stored.sessionId, reason, true) };
+      }
+    } else if (belongs(next, stored) && !replacing) {
+      const reason = restore ? 'restored' : record.reason;
+      next = {
+        ...next,
+        phase: { name: 'ready' },
+        session: stored,
+        stamps: { ...record.stamps },
+        checkedAt: record.checkedAt,
+        error: null,
+        change: changed(next, stored.sessionId, reason, remote && !restore),
+      };
+    }
+  }
+  return settled(next);
+}
+
+/** Whether `session` may be used here: not another customer's than the one this manager is identifying. */
+export function belongs(state: CoreState, session: SessionInfo): boolean {
+  const own = state.pending.customerId;
+  return (
+    !own || own.owner !== state.owner || session.customerId === undefined || session.customerId === own.value
+  );
+}
+
+/** `local`: when this manager's own reset or switch was called; null when another tab's reached it. */
+export function cut(
+  state: CoreState,
+  reason: 'reset' | 'customer-changed',
+  epoch: number,
+  local: number | null,
+): CoreState {
+  const pending = { ...state.pending };
+  const refusals = { ...state.refusals };
+  const error = new SessionResetError(reason);
+  // The visit goes on with the successor; the identity is cut (a customer switch keeps the agent).
+  const carry: FieldValues = {};
+  for (const field of syncedFields) {
+    const value = state.session?.[field];
+    if (value !== undefined && field !== 'customerId' && !(reason === 'reset' && field === 'agentId'))
+      carry[field] = value;
+  }
+  for (const field of identityFields) {
+    const entry = pending[field];
+    // A customer switch made here keeps the identity it switches to.
+    if (!entry || (local !== null && reason === 'customer-changed' && entry.owner === state.owner)) continue;
+    delete pending[field];
+    // Another tab's entry may have superseded one of this manager's: its caller is cut as well.
+    refusals[field] = { stamp: entry.stamp, error };
+  }
+  return {
+    ...state,
+    pending,
+    refusals,
+    epoch,
+    session: null,
+    stamps: {},
+    checkedAt: 0,
+    // A reset under way here goes on whatever another tab did: it cuts what was given before it.
+    phase:
+      local !== null
+        ? { name: 'replacing', reason, carry, since: local }
+        : state.phase.name === 'replacing'
+          ? state.phase
+          : { name: 'starting', carry },
+  };
+}
+
+/** A change is acknowledged once the session holds a value of that field stamped as late or later. */
+export function settled(state: CoreState): CoreState {
+  if (!state.session) return state;
+  let pending: PendingChanges | null = null;
+  for (const field of syncedFields) {
+    const entry = state.pending[field];
+    if (entry && entry.stamp <= (state.stamps[field] ?? 0)) {
+      pending ??= { ...state.pending };
+      delete pending[field];
+    }
+  }
+  return pending ? { ...state, pending } : state;
+}
+
+export function changed(
+  state: CoreState,
+  sessionId: string,
+  reason: SessionChangeReason,
+  remote: boolean,
+): SessionChange {
+  return { reason, sessionId, previousSessionId: state.change?.sessionId ?? null, remote };
+}
+
+function shownValue(state: CoreState, field: (typeof syncedFields)[number]): string | undefined {
+  return state.pending[field]?.value ?? state.session?.[field];
+}
