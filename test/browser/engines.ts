@@ -13,6 +13,8 @@
  *                                                      // comes back as {} in WebKit: return its fields)
  *     await page.reload();                             // page.reload: resolves once the new document loaded
  *     await page.close();                              // closing a tab releases its Web Locks
+ *     await page.setViewport({ width: 375, height: 740 }); // WebKit: the window's size, frame included
+ *     await page.screenshot(path);                     // PNG; the full page where the driver can
  *     await profile.setOffline(true);                  // context.setOffline: every page of the profile
  *     await profile.close();
  *     await engine.close();
@@ -50,6 +52,8 @@ export interface EnginePage {
   evaluate<R, A>(fn: (arg: A) => R | Promise<R>, arg: A): Promise<R>;
   reload(): Promise<void>;
   close(): Promise<void>;
+  setViewport(size: { width: number; height: number }): Promise<void>;
+  screenshot(path: string): Promise<void>;
 }
 
 export interface Profile {
@@ -148,6 +152,8 @@ async function launchChromiumEngine(): Promise<Engine> {
             evaluate: (fn: (arg: unknown) => unknown, arg?: unknown) => page.evaluate(fn, arg),
             reload: async () => void (await page.reload()),
             close: () => page.close(),
+            setViewport: (size) => page.setViewportSize(size),
+            screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
           } as EnginePage;
         },
         setOffline: (offline) => context.setOffline(offline),
@@ -200,6 +206,8 @@ async function launchFirefox(): Promise<Engine> {
             evaluate: (fn: (arg: unknown) => unknown, arg?: unknown) => page.evaluate(fn, arg),
             reload: async () => void (await page.reload()),
             close: () => page.close(),
+            setViewport: (size) => page.setViewport(size),
+            screenshot: async (path) => void (await page.screenshot({ path, fullPage: true })),
           } as EnginePage;
         },
         async setOffline(next) {
@@ -441,6 +449,9 @@ async function launchWebKit(): Promise<Engine> {
                 token,
               );
             },
+            setViewport: ({ width, height }) => inWindow(handle, () => browser.setWindowSize(width, height)),
+            // Classic WebDriver's screenshot is of the viewport only.
+            screenshot: (path) => inWindow(handle, async () => void (await browser.saveScreenshot(path))),
             async close() {
               await inWindow(handle, () => browser.closeWindow());
               handles.delete(handle);

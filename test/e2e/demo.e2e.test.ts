@@ -1,16 +1,24 @@
 // @vitest-environment node
 // End to end: the demo as `npm start` serves it (Vite dev server with the stand-in mounted), driven in
-// Debian's Chromium like a person would: typing, clicking, reloading, opening tabs.
+// Debian's Chromium like a person would: typing, clicking, reloading, opening tabs; and in Firefox ESR
+// through the engine adapter, with playwright's locators stood in by ./demoPage (DOM actions, not typing).
+// Not in WebKit: each MiniBrowser window starts a web process of its own, which would double the run's time;
+// the library's behaviour in WebKit is what test/browser checks.
 import { fileURLToPath } from 'node:url';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engineLabel, launchEngine, selectedEngines } from '../browser/engines';
 import { launchChromium } from '../browser/harness';
+import { type DemoBrowser, type DemoContext, demoBrowser, type DemoPage as Page } from './demoPage';
 
 let vite: ViteDevServer;
-let browser: Browser;
-let context: BrowserContext;
+let browser: DemoBrowser;
+let context: DemoContext;
 let origin: string;
+
+const demoEngines = selectedEngines()
+  .filter((name) => name !== 'webkit')
+  .map((name) => [engineLabel(name), name] as const);
 
 interface LogEntry {
   call: string;
@@ -50,11 +58,9 @@ beforeAll(async () => {
   });
   await vite.listen();
   origin = (vite.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
-  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
   await vite?.close();
 });
 
@@ -67,7 +73,15 @@ afterEach(async () => {
   await context.close();
 });
 
-describe('the demo', () => {
+describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engine) => {
+  beforeAll(async () => {
+    browser = engine === 'chromium' ? await launchChromium() : demoBrowser(await launchEngine(engine));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
   it('creates one session on a first visit, and reuses it with no Create after a reload', async () => {
     const page = await openDemo();
     const sessionId = await shownSessionId(page);
@@ -127,9 +141,10 @@ describe('the demo', () => {
     await page.setViewportSize({ width: 1280, height: 900 });
     await page.locator('#log tr').first().waitFor();
     // test-results/ is ignored by git; UPDATE_SCREENSHOT=1 refreshes the README's copy in demo/.
-    const target = process.env.UPDATE_SCREENSHOT
-      ? '../../demo/screenshot.png'
-      : '../../test-results/demo-screenshot.png';
+    const target =
+      process.env.UPDATE_SCREENSHOT && engine === 'chromium'
+        ? '../../demo/screenshot.png'
+        : `../../test-results/demo-screenshot${engine === 'chromium' ? '' : `-${engine}`}.png`;
     await page.screenshot({ path: fileURLToPath(new URL(target, import.meta.url)), fullPage: true });
   });
 
