@@ -384,13 +384,31 @@ async function launchWebKit(): Promise<Engine> {
       let current = anchor;
       // WebDriver commands go to the current window: each page's command switches first, one at a time.
       let queue: Promise<unknown> = Promise.resolve();
+      // A command that never answers fails, naming itself, rather than leaving the test to its timeout.
       const inWindow = <T>(handle: string, command: () => Promise<T>): Promise<T> => {
         const run = queue.then(async () => {
-          if (current !== handle) {
-            await browser.switchToWindow(handle);
-            current = handle;
+          let timer: ReturnType<typeof setTimeout> | undefined;
+          const named = command.toString().match(/browser\.(\w+)/)?.[1] ?? 'a command';
+          const expired = new Promise<never>((_, reject) => {
+            timer = setTimeout(
+              () => reject(new Error(`WebKit: ${named} in window ${handle} had no answer in 30 s`)),
+              30_000,
+            );
+          });
+          try {
+            return await Promise.race([
+              (async () => {
+                if (current !== handle) {
+                  await browser.switchToWindow(handle);
+                  current = handle;
+                }
+                return command();
+              })(),
+              expired,
+            ]);
+          } finally {
+            clearTimeout(timer);
           }
-          return command();
         });
         queue = run.catch(() => {});
         return run;
@@ -406,13 +424,16 @@ async function launchWebKit(): Promise<Engine> {
       /** Waits until `check` (run in the window) says the document there has loaded (pageLoadStrategy 'none'). */
       const loaded = async <A>(handle: string, check: (arg: A) => boolean, arg: A) => {
         const deadline = Date.now() + 30_000;
+        let last: unknown;
         for (;;) {
           try {
             if ((await evaluateIn(handle, check as (arg: unknown) => boolean, arg)) === true) return;
-          } catch {
-            // the document is being replaced
+          } catch (error) {
+            last = error; // the document is being replaced, or worse: said if it lasts
           }
-          if (Date.now() > deadline) throw new Error('WebKit: the page did not load within 30 s');
+          if (Date.now() > deadline) {
+            throw new Error(`WebKit: the page did not load within 30 s (${last ?? 'no error'})`);
+          }
           await sleep(20);
         }
       };
