@@ -4,18 +4,20 @@
  * puppeteer-core over WebDriver BiDi (no geckodriver); WebKit is WebKitGTK's MiniBrowser, driven by
  * webdriverio through WebKitWebDriver (classic WebDriver) on an Xvfb display this module starts itself.
  *
- *     const engine = await launchEngine('firefox');   // once per file (Chromium ~1 s, Firefox ~5 s, WebKit ~1 s)
+ *     const engine = await launchEngine('firefox');   // once per file (Chromium ~1 s, Firefox ~5 s, WebKit ~2 s)
  *     const profile = await engine.newProfile();       // playwright: browser.newContext(); fresh storage
  *     const page = await profile.newPage();            // context.newPage(): a blank tab of that profile
  *     await page.goto(url);                            // page.goto: resolves once the document has loaded
  *     await page.evaluate((arg) => ..., arg);          // page.evaluate: runs in the page, awaits a promise;
  *                                                      // argument and result must survive JSON (an Error
- *                                                      // comes back as {} in WebKit: return its fields)
+ *                                                      // comes back as {} from some drivers: return its
+ *                                                      // fields); the function cannot close over test code
  *     await page.reload();                             // page.reload: resolves once the new document loaded
  *     await page.close();                              // closing a tab releases its Web Locks
  *     await page.setViewport({ width: 375, height: 740 }); // WebKit: the window's size, frame included
  *     await page.screenshot(path);                     // PNG; the full page where the driver can
- *     await profile.setOffline(true);                  // context.setOffline: every page of the profile
+ *     await profile.setOffline(true);                  // context.setOffline: every page of the profile (in
+ *                                                      // WebKit at least one must be open)
  *     await profile.close();
  *     await engine.close();
  *
@@ -36,13 +38,20 @@
  * uses, and throttles hidden tabs) and a profile is a WebDriver session (one MiniBrowser process, ~1 s to
  * start); WebDriver runs one command at a time, so `evaluate` in two WebKit pages runs one after the other.
  *
+ * Porting a playwright test: `browser.newContext()` is `harness.newProfile()` (./harness: `startHarness(name)`
+ * also gives `server`, the stand-in Knowledge Center with its `faults`, and `origin`), `context.newPage()` is
+ * `profile.newPage()`, `context.setOffline()` is `profile.setOffline()`, `page.evaluate` and `page.reload` are
+ * the same. There is no `addInitScript` (classic WebDriver has none): the test page (./pageEntry) takes
+ * `?start={options}` to start a manager at load, `window.start(options)` to start one later, and
+ * `?breakIndexedDB`. Pages of one profile can be driven concurrently (`Promise.all`) in every engine.
+ *
  * `selectedEngines()` reads GKC_ENGINES (for example `GKC_ENGINES=chromium,firefox`; all three by default).
  * A missing browser fails the launch with a message naming the Debian package to install.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer as createNetServer } from 'node:net';
-import type { Browser as PlaywrightBrowser } from 'playwright-core';
+import { chromium, type Browser as PlaywrightBrowser } from 'playwright-core';
 
 export type EngineName = 'chromium' | 'firefox' | 'webkit';
 
@@ -105,7 +114,7 @@ export const miniBrowserPath =
 const webKitDriverPath = process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
 const xvfbPath = '/usr/bin/Xvfb';
 
-function require(what: string, path: string, aptPackage: string, variable?: string): void {
+function requireBinary(what: string, path: string, aptPackage: string, variable?: string): void {
   if (existsSync(path)) return;
   throw new Error(
     `${what} was not found at ${path}. Install it with \`sudo apt-get update && sudo apt-get install -y ` +
@@ -130,8 +139,7 @@ export const chromiumArgs = [
 
 /** Debian's Chromium through playwright-core, for the tests and the bench that use playwright itself. */
 export async function launchChromium(): Promise<PlaywrightBrowser> {
-  require('Chromium', chromiumPath, 'chromium', 'CHROMIUM_PATH');
-  const { chromium } = await import('playwright-core');
+  requireBinary('Chromium', chromiumPath, 'chromium', 'CHROMIUM_PATH');
   return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
 }
 
@@ -178,7 +186,9 @@ const firefoxPrefs = {
 };
 
 async function launchFirefox(): Promise<Engine> {
-  require('Firefox ESR', firefoxPath, 'firefox-esr', 'FIREFOX_PATH');
+  requireBinary('Firefox ESR', firefoxPath, 'firefox-esr', 'FIREFOX_PATH');
+  // Imported when used: a Chromium-only run never loads the other drivers. (The bench, which Vite's module
+  // runner loads and then closes, uses Chromium only: playwright-core is imported statically above.)
   const { default: puppeteer } = await import('puppeteer-core');
   const browser = await puppeteer.launch({
     browser: 'firefox',
@@ -328,9 +338,9 @@ function runInPage(
 }
 
 async function launchWebKit(): Promise<Engine> {
-  require('WebKitGTK MiniBrowser', miniBrowserPath, 'libwebkit2gtk-4.1-0', 'MINIBROWSER_PATH');
-  require('WebKitWebDriver', webKitDriverPath, 'webkit2gtk-driver', 'WEBKIT_DRIVER_PATH');
-  require('Xvfb', xvfbPath, 'xvfb');
+  requireBinary('WebKitGTK MiniBrowser', miniBrowserPath, 'libwebkit2gtk-4.1-0', 'MINIBROWSER_PATH');
+  requireBinary('WebKitWebDriver', webKitDriverPath, 'webkit2gtk-driver', 'WEBKIT_DRIVER_PATH');
+  requireBinary('Xvfb', xvfbPath, 'xvfb');
   const { remote } = await import('webdriverio');
   const xvfb = await startXvfb();
   const port = await freePort();
