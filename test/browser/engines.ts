@@ -337,6 +337,13 @@ function runInPage(
   }
 }
 
+/** Runs in the page through `execute`: a synchronous check, given as a function's source, is it true? */
+function checkInPage(source: string, arg: unknown): boolean {
+  // biome-ignore lint/security/noGlobalEval: the adapter sends its own check function as source.
+  const check = globalThis.eval(`(${source})`) as (arg: unknown) => unknown;
+  return check(arg) === true;
+}
+
 async function launchWebKit(): Promise<Engine> {
   requireBinary('WebKitGTK MiniBrowser', miniBrowserPath, 'libwebkit2gtk-4.1-0', 'MINIBROWSER_PATH');
   requireBinary('WebKitWebDriver', webKitDriverPath, 'webkit2gtk-driver', 'WEBKIT_DRIVER_PATH');
@@ -437,7 +444,15 @@ async function launchWebKit(): Promise<Engine> {
         let last: unknown;
         for (;;) {
           try {
-            if ((await evaluateIn(handle, check as (arg: unknown) => boolean, arg)) === true) return;
+            // A synchronous script: an asynchronous one sent while the document is being replaced can go
+            // unanswered in WebKit (seen under load), where a synchronous one answers or fails at once.
+            if (
+              (await inWindow(handle, () =>
+                browser.execute(checkInPage, check.toString(), arg as unknown),
+              )) === true
+            ) {
+              return;
+            }
           } catch (error) {
             last = error; // the document is being replaced, or worse: said if it lasts
           }
