@@ -394,7 +394,9 @@ async function launchWebKit(): Promise<Engine> {
       const browser = spare ?? (await newSession());
       spare = undefined;
       sessions.add(browser);
-      await browser.setTimeout({ script: 60_000 });
+      // A script's answer can be lost when WebKit swaps the window's web process (its first navigation to an
+      // origin): the bound makes such a command fail, and the load wait retry, instead of wedging the session.
+      await browser.setTimeout({ script: 15_000 });
       // The session's first window stays open and blank: closing a session's last window ends the session,
       // and with it the profile's storage, while a test may close its only page and open another.
       const anchor = await browser.getWindowHandle();
@@ -471,6 +473,13 @@ async function launchWebKit(): Promise<Engine> {
             async goto(url) {
               const target = new URL(url).href;
               await inWindow(handle, () => browser.navigateTo(target));
+              // The window's URL as the browser (not the page) knows it: no script until the navigation has
+              // committed, in the web process that will run the page.
+              const deadline = Date.now() + 30_000;
+              while ((await inWindow(handle, () => browser.getUrl())) !== target) {
+                if (Date.now() > deadline) throw new Error(`WebKit: ${target} did not commit within 30 s`);
+                await sleep(20);
+              }
               await loaded(
                 handle,
                 (href) => document.readyState === 'complete' && location.href === href,
