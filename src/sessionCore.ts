@@ -160,7 +160,8 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
       return settled({ ...state, pending, clock: stamp, change });
     }
     case 'acknowledged': {
-      if (!state.session) return state;
+      // An answer for a session this manager has left (it moved on meanwhile) acknowledges nothing here.
+      if (state.session?.sessionId !== event.session.sessionId) return state;
       const sentStamps = stampsOf(event.sent);
       const answered = { ...event.session, ...valuesOf(event.sent) };
       return settled({
@@ -258,6 +259,9 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
       return { ...state, pending };
     }
     case 'failed':
+      // A reset or switch that failed leaves no session to use: the next `ready()` starts afresh.
+      if (state.phase.name === 'replacing')
+        return { ...state, error: event.error, phase: { name: 'failed' }, session: null };
       return {
         ...state,
         error: event.error,

@@ -134,6 +134,8 @@ export function carried(
       stamp = theirStamp;
     }
     if (cut && (field === 'customerId' || (cut === 'reset' && field === 'agentId'))) value = undefined;
+    // Nor an identity the session holds from before this manager's latest reset.
+    if (isIdentity(field) && value !== undefined && stamp < state.resetAt) value = undefined;
     // An identity given before this manager's latest reset is never carried, whoever gave it; a pending
     // value older than what the session holds (another tab's later change) is not either.
     const entry = state.pending[field];

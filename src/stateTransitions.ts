@@ -27,7 +27,12 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
   } else if (state.epoch === null || record.epoch > state.epoch) {
     next = { ...next, epoch: record.epoch };
   }
-  next = { ...next, settledAt: maxStamps(next.settledAt, record.stamps) };
+  // The clock passes every stamp seen, acknowledged ones too: a change made here after is later than them.
+  next = {
+    ...next,
+    settledAt: maxStamps(next.settledAt, record.stamps),
+    clock: Math.max(next.clock, ...Object.values(record.stamps)),
+  };
   const pending = { ...next.pending };
   const replacing = next.phase.name === 'replacing' ? next.phase : null;
   let clock = next.clock;

@@ -2,7 +2,7 @@
 // set beside its baseline measured in the same run (this machine is shared and noisy: ratios, not times).
 import { cpus, totalmem } from 'node:os';
 import type { BrowserContext, Page } from 'playwright-core';
-import { type Harness, startHarness } from '../browser/harness';
+import { launchChromium, startPageServer } from '../browser/harness';
 
 interface Row {
   measure: string;
@@ -272,9 +272,24 @@ function print(): void {
   for (const line of lines) console.log(render(line));
 }
 
+type Harness = Awaited<ReturnType<typeof startBench>>;
+
+/** The test page server and Chromium through playwright-core (the bench uses CDP: Chromium only). */
+async function startBench() {
+  const [pages, browser] = await Promise.all([startPageServer(), launchChromium()]);
+  return {
+    ...pages,
+    browser,
+    async close() {
+      await browser.close();
+      await pages.close();
+    },
+  };
+}
+
 export async function main(): Promise<void> {
   const quick = process.argv.includes('--quick');
-  const harness = await startHarness();
+  const harness = await startBench();
   try {
     await warmStart(harness, quick ? 3 : 15);
     await sixTabs(harness, quick ? 1 : 5);

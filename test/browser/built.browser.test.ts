@@ -1,6 +1,6 @@
 // @vitest-environment node
-// The BUILT package in real Chromium: `vite build` output, resolved by name through package.json's exports
-// map as an application's bundler would, running against the stand-in server.
+// The BUILT package in each engine GKC_ENGINES selects: `vite build` output, resolved by name through
+// package.json's exports map as an application's bundler would, running against the stand-in server.
 import { mkdtempSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -8,12 +8,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createKnowledgeServer } from '../server/knowledgeServer';
-import { launchChromium } from './harness';
+import { type Engine, engineLabel, launchEngine, selectedEngines } from './engines';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-let close = async () => {};
+const server = createKnowledgeServer();
+let closeServer = async () => {};
 let origin = '';
 let script = '';
 
@@ -46,14 +47,7 @@ beforeAll(async () => {
   });
   const [result] = Array.isArray(output) ? output : [output];
   script = ('output' in result ? result.output[0].code : '') as string;
-}, 120_000);
 
-afterAll(async () => {
-  await close();
-});
-
-it('runs the built package, imported by name, in Chromium', async () => {
-  const server = createKnowledgeServer();
   const http = createServer((req, res) => {
     if (req.url === '/built.js') {
       res.setHeader('content-type', 'text/javascript');
@@ -67,27 +61,53 @@ it('runs the built package, imported by name, in Chromium', async () => {
   });
   await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
   origin = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
-  const browser = await launchChromium();
-  close = async () => {
-    await browser.close();
+  closeServer = async () => {
     http.closeAllConnections();
-    http.close();
+    await new Promise((resolve) => http.close(resolve));
   };
-  const page = await browser.newPage();
-  await page.goto(origin);
-  const result = await page.evaluate(async () => {
-    const { built } = window as unknown as { built: typeof import('../../src/index') };
-    const manager = built.createSessionManager({ baseUrl: '/gks-server/v1' });
-    const session = await manager.ready();
-    await manager.update({ visitId: 'from-the-build' });
-    const search = await manager.fetch('kbs/support/search', {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ query: 'refund' }),
-    });
-    return { sessionId: session.sessionId, storage: manager.getSnapshot().storage, status: search.status };
-  });
-  expect(result).toMatchObject({ storage: 'indexeddb', status: 200 });
-  expect(server.sessions.get(result.sessionId)?.visitId).toBe('from-the-build');
-  expect(server.calls('search')[0]?.sessionId).toBe(result.sessionId);
+}, 120_000);
+
+afterAll(async () => {
+  await closeServer();
 });
+
+for (const engineName of selectedEngines()) {
+  describe(`in ${engineLabel(engineName)}`, () => {
+    let engine: Engine;
+
+    beforeAll(async () => {
+      engine = await launchEngine(engineName);
+    }, 60_000);
+
+    afterAll(async () => {
+      await engine?.close();
+    });
+
+    it('runs the built package, imported by name', { timeout: 30_000 }, async () => {
+      server.reset();
+      const profile = await engine.newProfile();
+      const page = await profile.newPage();
+      await page.goto(origin);
+      const result = await page.evaluate(async () => {
+        const { built } = window as unknown as { built: typeof import('../../src/index') };
+        const manager = built.createSessionManager({ baseUrl: '/gks-server/v1' });
+        const session = await manager.ready();
+        await manager.update({ visitId: 'from-the-build' });
+        const search = await manager.fetch('kbs/support/search', {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ query: 'refund' }),
+        });
+        return {
+          sessionId: session.sessionId,
+          storage: manager.getSnapshot().storage,
+          status: search.status,
+        };
+      });
+      expect(result).toMatchObject({ storage: 'indexeddb', status: 200 });
+      expect(server.sessions.get(result.sessionId)?.visitId).toBe('from-the-build');
+      expect(server.calls('search')[0]?.sessionId).toBe(result.sessionId);
+      await profile.close();
+    });
+  });
+}

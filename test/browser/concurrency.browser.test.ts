@@ -1,185 +1,203 @@
 // @vitest-environment node
 // The three concurrency defects of the 0.1 core, as regressions in real Chromium: pages of one browser
 // context are the tabs of one profile (shared IndexedDB, Web Locks, BroadcastChannel).
-import type { BrowserContext, Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { type EnginePage, engineLabel, type Profile, selectedEngines } from './engines';
 import { type Harness, startHarness } from './harness';
 
-vi.setConfig({ testTimeout: 30_000 });
-
-let harness: Harness;
-let context: BrowserContext;
-
-beforeAll(async () => {
-  harness = await startHarness();
-}, 60_000);
-
-afterAll(async () => {
-  await harness?.close();
-});
-
-beforeEach(async () => {
-  harness.server.reset();
-  harness.server.configure({ version: '9' });
-  context = await harness.browser.newContext();
-});
-
-afterEach(async () => {
-  await context.close();
-});
+type Page = EnginePage;
 
 /** Retries that outlast a short outage: the tests bring the server back within them. */
 const patient = { attempts: 8, minDelayMs: 50, maxDelayMs: 200 };
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-async function open(options: object = {}, query = '', page?: Page): Promise<Page> {
-  const tab = page ?? (await context.newPage());
-  await tab.goto(`${harness.origin}/?start=${encodeURIComponent(JSON.stringify(options))}${query}`);
-  return tab;
-}
+for (const engineName of selectedEngines()) {
+  const engine = engineLabel(engineName);
+  // In WebKit every tab is a window with a web process of its own (1-3 s each here).
+  describe(`in ${engine}`, { timeout: engineName === 'webkit' ? 90_000 : 30_000 }, () => {
+    let harness: Harness;
+    let profile: Profile;
+    const closed = new Set<Page>();
 
-async function started(page: Page): Promise<string> {
-  const result = await page.evaluate(async () => window.started);
-  if (!result?.sessionId) throw new Error(`the page has no session: ${result?.error}`);
-  return result.sessionId;
-}
+    beforeAll(async () => {
+      harness = await startHarness(engineName);
+    }, 60_000);
 
-const shown = (page: Page) => page.evaluate(() => window.manager?.getSnapshot());
-
-describe('in Chromium: a reset cuts identity', () => {
-  it('never sends an identity given before a reset in another tab on the session the reset creates', async () => {
-    const options = { retry: patient, coalesceMs: 0 };
-    const one = await open(options);
-    const old = await started(one);
-    const two = await open(options);
-    expect(await started(two)).toBe(old);
-
-    harness.server.faults = { down: true };
-    await one.evaluate(() => {
-      window.identified = window.manager?.identify({ customerId: 'alice' }).then(
-        (session) => `resolved on ${session.sessionId}`,
-        (error: Error) => `${error.name}: ${error.message}`,
-      );
+    afterAll(async () => {
+      await harness?.close();
     });
-    await expect.poll(async () => (await shown(one))?.session?.customerId).toBe('alice');
-    const reset = two.evaluate(() => window.manager?.reset().then((session) => session.sessionId));
-    await expect.poll(async () => (await shown(one))?.session).toBeNull(); // tab 1 forgot the session too
-    harness.server.faults = {};
-    const successor = await reset;
 
-    expect(successor).not.toBe(old);
-    expect(await one.evaluate(() => window.identified)).toMatch(/^SessionResetError: /);
-    await expect.poll(async () => (await shown(one))?.session?.sessionId).toBe(successor);
-    expect((await shown(one))?.session?.customerId).toBeUndefined();
-    expect(harness.server.sessions.get(successor ?? '')?.customerId).toBeUndefined();
-    const onSuccessor = harness.server.log.filter((entry) => entry.sessionId === successor);
-    expect(onSuccessor.filter((entry) => entry.customerId !== null)).toEqual([]);
-    expect(harness.server.calls('create').filter((entry) => entry.customerId === 'alice')).toEqual([]);
-  });
-});
+    beforeEach(async () => {
+      harness.server.reset();
+      harness.server.configure({ version: '9' });
+      profile = await harness.newProfile();
+      closed.clear();
+    });
 
-describe('in Chromium: one recovery per lost session', () => {
-  for (const version of ['9', '8.5.0', '8.5.1'] as const) {
-    it(`creates one new session when ${version} lost it and the first request races the background check`, async () => {
-      harness.server.configure({ version });
-      const page = await open();
-      const lost = await started(page);
-      for (let round = 0; round < 4; round++) {
+    afterEach(async () => {
+      await profile?.close();
+    });
+
+    async function open(options: object = {}, query = '', page?: Page): Promise<Page> {
+      const tab = page ?? (await profile.newPage());
+      await tab.goto(`${harness.origin}/?start=${encodeURIComponent(JSON.stringify(options))}${query}`);
+      return tab;
+    }
+
+    async function started(page: Page): Promise<string> {
+      const result = await page.evaluate(async () => window.started);
+      if (!result?.sessionId) throw new Error(`the page has no session: ${result?.error}`);
+      return result.sessionId;
+    }
+
+    const shown = (page: Page) =>
+      page.evaluate(() => {
+        const snapshot = window.manager?.getSnapshot();
+        return snapshot && { session: snapshot.session, pendingUpdates: snapshot.pendingUpdates };
+      });
+    const offlineNote =
+      engineName === 'webkit'
+        ? ' (offline emulated in the page: classic WebDriver cannot cut the network)'
+        : '';
+
+    describe('a reset cuts identity', () => {
+      it('never sends an identity given before a reset in another tab on the session the reset creates', async () => {
+        const options = { retry: patient, coalesceMs: 0 };
+        const one = await open(options);
+        const old = await started(one);
+        const two = await open(options);
+        expect(await started(two)).toBe(old);
+
+        harness.server.faults = { down: true };
+        await one.evaluate(() => {
+          window.identified = window.manager?.identify({ customerId: 'alice' }).then(
+            (session) => `resolved on ${session.sessionId}`,
+            (error: Error) => `${error.name}: ${error.message}`,
+          );
+        });
+        await expect.poll(async () => (await shown(one))?.session?.customerId).toBe('alice');
+        const reset = two.evaluate(() => window.manager?.reset().then((session) => session.sessionId));
+        await expect.poll(async () => (await shown(one))?.session).toBeNull(); // tab 1 forgot the session too
+        harness.server.faults = {};
+        const successor = await reset;
+
+        expect(successor).not.toBe(old);
+        expect(await one.evaluate(() => window.identified)).toMatch(/^SessionResetError: /);
+        await expect.poll(async () => (await shown(one))?.session?.sessionId).toBe(successor);
+        expect((await shown(one))?.session?.customerId).toBeUndefined();
+        expect(harness.server.sessions.get(successor ?? '')?.customerId).toBeUndefined();
+        const onSuccessor = harness.server.log.filter((entry) => entry.sessionId === successor);
+        expect(onSuccessor.filter((entry) => entry.customerId !== null)).toEqual([]);
+        expect(harness.server.calls('create').filter((entry) => entry.customerId === 'alice')).toEqual([]);
+      });
+    });
+
+    describe('one recovery per lost session', () => {
+      for (const version of ['9', '8.5.0', '8.5.1'] as const) {
+        it(`creates one new session when ${version} lost it and the first request races the background check`, async () => {
+          harness.server.configure({ version });
+          const page = await open();
+          const lost = await started(page);
+          for (let round = 0; round < 4; round++) {
+            harness.server.forgetSessions();
+            harness.server.log.length = 0;
+            await open({}, '&fetch=kbs/support/top', page);
+            expect(await page.evaluate(() => window.firstFetch)).toBe(200);
+            // Let the background check and any recovery finish, then count what the server holds.
+            await expect.poll(async () => (await shown(page))?.session?.sessionId).not.toBe(lost);
+            await sleep(300);
+            expect(harness.server.sessions.size).toBe(1);
+            const [survivor] = harness.server.sessions.keys();
+            expect((await shown(page))?.session?.sessionId).toBe(survivor);
+          }
+        });
+      }
+
+      it('recovers once when three tabs reload together onto a session the server forgot', async () => {
+        const pages = await Promise.all([profile.newPage(), profile.newPage(), profile.newPage()]);
+        await open({}, '', pages[0]);
+        await started(pages[0] as Page);
         harness.server.forgetSessions();
-        harness.server.log.length = 0;
-        await open({}, '&fetch=kbs/support/top', page);
-        expect(await page.evaluate(() => window.firstFetch)).toBe(200);
-        // Let the background check and any recovery finish, then count what the server holds.
-        await expect.poll(async () => (await shown(page))?.session?.sessionId).not.toBe(lost);
-        await page.waitForTimeout(300);
+        await Promise.all(pages.map((page) => open({}, '&fetch=kbs/support/top', page)));
+        expect(await Promise.all(pages.map((page) => page.evaluate(() => window.firstFetch)))).toEqual([
+          200, 200, 200,
+        ]);
+        await sleep(300);
         expect(harness.server.sessions.size).toBe(1);
         const [survivor] = harness.server.sessions.keys();
-        expect((await shown(page))?.session?.sessionId).toBe(survivor);
+        for (const page of pages) expect((await shown(page))?.session?.sessionId).toBe(survivor);
+      });
+    });
+
+    describe('each change sent once, by the tab that made it', () => {
+      it(`sends each tab its own field when two tabs changed different fields offline${offlineNote}`, async () => {
+        const one = await open({ coalesceMs: 0 });
+        const sessionId = await started(one);
+        const two = await open({ coalesceMs: 0 });
+        await started(two);
+        await profile.setOffline(true);
+        await one.evaluate(() => void window.manager?.update({ visitId: 'v-one' }));
+        await two.evaluate(() => void window.manager?.update({ globalVisitId: 'g-two' }));
+        await expect.poll(async () => (await shown(one))?.pendingUpdates).toBe(2);
+        await profile.setOffline(false);
+        await expect
+          .poll(() => harness.server.sessions.get(sessionId))
+          .toMatchObject({ visitId: 'v-one', globalVisitId: 'g-two' });
+        await expect.poll(async () => (await shown(two))?.pendingUpdates).toBe(0);
+        const sent = harness.server.calls('update').map((entry) => Object.keys(entry.body as object).sort());
+        expect(sent.sort()).toEqual([['globalVisitId'], ['visitId']]);
+      });
+
+      const schedules = {
+        'both offline, then online together': async (a: Page, b: Page) => {
+          await profile.setOffline(true);
+          await a.evaluate(() => void window.manager?.update({ visitId: 'a1' }));
+          await expect.poll(async () => (await shown(b))?.session?.visitId).toBe('a1');
+          await b.evaluate(() => void window.manager?.update({ visitId: 'b2' }));
+          await profile.setOffline(false);
+        },
+        "a1's Update held up on the wire while b2 is made": async (a: Page, b: Page) => {
+          harness.server.faults = { delayMs: 400 };
+          await a.evaluate(() => void window.manager?.update({ visitId: 'a1' }));
+          await expect.poll(() => harness.server.log.length).toBeGreaterThan(0);
+          await b.evaluate(() => void window.manager?.update({ visitId: 'b2' }));
+          harness.server.faults = {};
+        },
+        'a1 left by a tab closed offline, b2 made after': async (a: Page, b: Page) => {
+          await profile.setOffline(true);
+          await a.evaluate(() => void window.manager?.update({ visitId: 'a1' }));
+          await expect.poll(async () => (await shown(b))?.session?.visitId).toBe('a1');
+          await b.evaluate(() => void window.manager?.update({ visitId: 'b2' }));
+          await a.close();
+          closed.add(a);
+          await profile.setOffline(false);
+        },
+        'b2 sent first, a1 retried after a failure': async (a: Page, b: Page) => {
+          harness.server.faults = { failNext: { count: 1, status: 503 } };
+          await a.evaluate(() => void window.manager?.update({ visitId: 'a1' }));
+          await expect.poll(() => harness.server.calls('update').length).toBe(1);
+          await b.evaluate(() => void window.manager?.update({ visitId: 'b2' }));
+        },
+      };
+
+      for (const [name, schedule] of Object.entries(schedules)) {
+        it(`ends on the later value: a1 then b2 (${name})${name.includes('offline') ? offlineNote : ''}`, async () => {
+          const options = { coalesceMs: 0, retry: { attempts: 3, minDelayMs: 100, maxDelayMs: 300 } };
+          const a = await open(options);
+          const sessionId = await started(a);
+          const b = await open(options);
+          await started(b);
+          await schedule(a, b);
+          await expect.poll(async () => (await shown(b))?.pendingUpdates, { timeout: 5000 }).toBe(0);
+          await sleep(300);
+          expect(harness.server.sessions.get(sessionId)?.visitId).toBe('b2');
+          expect((await shown(b))?.session?.visitId).toBe('b2');
+          if (!closed.has(a)) expect((await shown(a))?.session?.visitId).toBe('b2');
+        });
       }
     });
-  }
-
-  it('recovers once when three tabs reload together onto a session the server forgot', async () => {
-    const pages = await Promise.all([context.newPage(), context.newPage(), context.newPage()]);
-    await open({}, '', pages[0]);
-    await started(pages[0] as Page);
-    harness.server.forgetSessions();
-    await Promise.all(pages.map((page) => open({}, '&fetch=kbs/support/top', page)));
-    expect(await Promise.all(pages.map((page) => page.evaluate(() => window.firstFetch)))).toEqual([
-      200, 200, 200,
-    ]);
-    await pages[0]?.waitForTimeout(300);
-    expect(harness.server.sessions.size).toBe(1);
-    const [survivor] = harness.server.sessions.keys();
-    for (const page of pages) expect((await shown(page))?.session?.sessionId).toBe(survivor);
   });
-});
-
-describe('in Chromium: each change sent once, by the tab that made it', () => {
-  it('sends each tab its own field when two tabs changed different fields offline', async () => {
-    const one = await open({ coalesceMs: 0 });
-    const sessionId = await started(one);
-    const two = await open({ coalesceMs: 0 });
-    await started(two);
-    await context.setOffline(true);
-    await one.evaluate(() => void window.manager?.update({ visitId: 'v-one' }));
-    await two.evaluate(() => void window.manager?.update({ globalVisitId: 'g-two' }));
-    await expect.poll(async () => (await shown(one))?.pendingUpdates).toBe(2);
-    await context.setOffline(false);
-    await expect
-      .poll(() => harness.server.sessions.get(sessionId))
-      .toMatchObject({ visitId: 'v-one', globalVisitId: 'g-two' });
-    await expect.poll(async () => (await shown(two))?.pendingUpdates).toBe(0);
-    const sent = harness.server.calls('update').map((entry) => Object.keys(entry.body as object).sort());
-    expect(sent.sort()).toEqual([['globalVisitId'], ['visitId']]);
-  });
-
-  const schedules = {
-    'both offline, then online together': async (a: Page, b: Page) => {
-      await context.setOffline(true);
-      await a.evaluate(() => void window.manager?.update({ visitId: 'a1' }));
-      await expect.poll(async () => (await shown(b))?.session?.visitId).toBe('a1');
-      await b.evaluate(() => void window.manager?.update({ visitId: 'b2' }));
-      await context.setOffline(false);
-    },
-    "a1's Update held up on the wire while b2 is made": async (a: Page, b: Page) => {
-      harness.server.faults = { delayMs: 400 };
-      await a.evaluate(() => void window.manager?.update({ visitId: 'a1' }));
-      await expect.poll(() => harness.server.log.length).toBeGreaterThan(0);
-      await b.evaluate(() => void window.manager?.update({ visitId: 'b2' }));
-      harness.server.faults = {};
-    },
-    'a1 left by a tab closed offline, b2 made after': async (a: Page, b: Page) => {
-      await context.setOffline(true);
-      await a.evaluate(() => void window.manager?.update({ visitId: 'a1' }));
-      await expect.poll(async () => (await shown(b))?.session?.visitId).toBe('a1');
-      await b.evaluate(() => void window.manager?.update({ visitId: 'b2' }));
-      await a.close();
-      await context.setOffline(false);
-    },
-    'b2 sent first, a1 retried after a failure': async (a: Page, b: Page) => {
-      harness.server.faults = { failNext: { count: 1, status: 503 } };
-      await a.evaluate(() => void window.manager?.update({ visitId: 'a1' }));
-      await expect.poll(() => harness.server.calls('update').length).toBe(1);
-      await b.evaluate(() => void window.manager?.update({ visitId: 'b2' }));
-    },
-  };
-
-  for (const [name, schedule] of Object.entries(schedules)) {
-    it(`ends on the later value: a1 then b2 (${name})`, async () => {
-      const options = { coalesceMs: 0, retry: { attempts: 3, minDelayMs: 100, maxDelayMs: 300 } };
-      const a = await open(options);
-      const sessionId = await started(a);
-      const b = await open(options);
-      await started(b);
-      await schedule(a, b);
-      await expect.poll(async () => (await shown(b))?.pendingUpdates, { timeout: 5000 }).toBe(0);
-      await b.waitForTimeout(300);
-      expect(harness.server.sessions.get(sessionId)?.visitId).toBe('b2');
-      expect((await shown(b))?.session?.visitId).toBe('b2');
-      if (!a.isClosed()) expect((await shown(a))?.session?.visitId).toBe('b2');
-    });
-  }
-});
+}
 
 declare global {
   interface Window {

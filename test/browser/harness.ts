@@ -1,43 +1,16 @@
-import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium } from 'playwright-core';
 import { build } from 'vite';
 import { createKnowledgeServer, type KnowledgeServer } from '../server/knowledgeServer';
+import { type Engine, type EngineName, launchEngine, offlineEmulationScript, type Profile } from './engines';
 
 /**
- * Real Chromium (Debian's) driven by playwright-core, against one origin that serves a test page, the
- * library bundled for it, and the stand-in Knowledge Center under /gks-server/v1.
+ * One origin that serves a test page, the library bundled for it, and the stand-in Knowledge Center under
+ * /gks-server/v1; with an engine from ./engines (the adapter whose API is described there) to open it in.
  */
 
-export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-
-export function assertChromium(): void {
-  if (existsSync(chromiumPath)) return;
-  throw new Error(
-    `Chromium was not found at ${chromiumPath}. The browser tests drive Debian's Chromium: ` +
-      'install it with `sudo apt-get update && sudo apt-get install -y chromium`, ' +
-      'or set CHROMIUM_PATH to a Chromium or Chrome binary.',
-  );
-}
-
-/** Flags that keep Chromium quiet on a closed network, and let it run as root. */
-export const chromiumArgs = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-quic',
-  '--no-first-run',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--disable-sync',
-];
-
-export async function launchChromium(): Promise<Browser> {
-  assertChromium();
-  return chromium.launch({ executablePath: chromiumPath, args: chromiumArgs });
-}
+export { chromiumArgs, chromiumPath, launchChromium } from './engines';
 
 /** Bundles `entry` (and what it imports) into one ES module, in memory. */
 export async function bundle(entry: string): Promise<string> {
@@ -63,18 +36,32 @@ export async function bundle(entry: string): Promise<string> {
   throw new Error(`bundling ${entry} produced no entry chunk`);
 }
 
-export interface Harness {
+export interface PageServer {
   server: KnowledgeServer;
   origin: string;
-  browser: Browser;
   close(): Promise<void>;
 }
 
-export async function startHarness(): Promise<Harness> {
-  const [script, browser] = await Promise.all([bundle('./pageEntry.ts'), launchChromium()]);
+export interface Harness extends PageServer {
+  engine: Engine;
+  /** A fresh browser profile: `engine.newProfile()`. */
+  newProfile(): Promise<Profile>;
+}
+
+let pageScript: Promise<string> | undefined;
+
+/**
+ * Serves the test page (`pageEntry.ts` bundled once per process) and the stand-in server on one origin.
+ * `headScript` runs first in every page, as a classic script.
+ */
+export async function startPageServer(headScript = ''): Promise<PageServer> {
+  pageScript ??= bundle('./pageEntry.ts');
+  const script = await pageScript;
   const server = createKnowledgeServer();
   const page =
-    '<!doctype html><meta charset="utf-8"><title>gkc-session test page</title><script type="module" src="/entry.js"></script>';
+    '<!doctype html><meta charset="utf-8"><title>gkc-session test page</title>' +
+    (headScript && `<script>${headScript}</script>`) +
+    '<script type="module" src="/entry.js"></script>';
   const http: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
     // Cross-origin isolation gives performance.now() 5 µs steps instead of 100 µs: the bench needs them.
@@ -95,11 +82,29 @@ export async function startHarness(): Promise<Harness> {
   return {
     server,
     origin: `http://127.0.0.1:${port}`,
-    browser,
     async close() {
-      await browser.close();
       http.closeAllConnections();
       await new Promise((resolve) => http.close(resolve));
     },
   };
+}
+
+/** The page server and one engine: what a browser test file starts once per engine. */
+export async function startHarness(name: EngineName): Promise<Harness> {
+  const engine = await launchEngine(name);
+  try {
+    const pages = await startPageServer(engine.offline === 'emulated' ? offlineEmulationScript : '');
+    return {
+      ...pages,
+      engine,
+      newProfile: () => engine.newProfile(),
+      async close() {
+        await engine.close();
+        await pages.close();
+      },
+    };
+  } catch (error) {
+    await engine.close();
+    throw error;
+  }
 }

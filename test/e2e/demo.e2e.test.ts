@@ -1,17 +1,26 @@
 // @vitest-environment node
 // End to end: the demo as `npm start` serves it (Vite dev server with the stand-in mounted), driven in
-// Debian's Chromium like a person would: typing, clicking, reloading, opening tabs.
+// Debian's Chromium like a person would: typing, clicking, reloading, opening tabs; and in Firefox ESR
+// through the engine adapter, with playwright's locators stood in by ./demoPage (DOM actions, not typing).
+// Not in WebKit: each MiniBrowser window starts a web process of its own, which would double the run's time;
+// the library's behaviour in WebKit is what test/browser checks.
 import { fileURLToPath } from 'node:url';
 import axe from 'axe-core';
-import type { Browser, BrowserContext, Page } from 'playwright-core';
+import type { Browser as PlaywrightBrowser, Page as PlaywrightPage } from 'playwright-core';
 import { createServer, type ViteDevServer } from 'vite';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { engineLabel, launchEngine, selectedEngines } from '../browser/engines';
 import { launchChromium } from '../browser/harness';
+import { type DemoBrowser, type DemoContext, demoBrowser, type DemoPage as Page } from './demoPage';
 
 let vite: ViteDevServer;
-let browser: Browser;
-let context: BrowserContext;
+let browser: DemoBrowser;
+let context: DemoContext;
 let origin: string;
+
+const demoEngines = selectedEngines()
+  .filter((name) => name !== 'webkit')
+  .map((name) => [engineLabel(name), name] as const);
 
 interface LogEntry {
   call: string;
@@ -44,7 +53,7 @@ async function openDemo(page?: Page): Promise<Page> {
 const shownSessionId = (page: Page) => page.locator('#f-session').textContent();
 
 /** axe-core's violations on the page as it is now, one line each: the rule and the elements it found. */
-async function axeViolations(page: Page): Promise<string[]> {
+async function axeViolations(page: PlaywrightPage): Promise<string[]> {
   await page.addScriptTag({ content: axe.source });
   const violations = await page.evaluate(async () => {
     const { axe: inPage } = window as unknown as { axe: typeof axe };
@@ -56,7 +65,7 @@ async function axeViolations(page: Page): Promise<string[]> {
   return violations;
 }
 
-async function searchAndVote(page: Page): Promise<void> {
+async function searchAndVote(page: PlaywrightPage): Promise<void> {
   await page.getByLabel('Search the help centre').fill('reset password');
   await page.getByRole('button', { name: 'Search', exact: true }).click();
   await page.locator('#results .result').first().waitFor();
@@ -83,11 +92,9 @@ beforeAll(async () => {
   });
   await vite.listen();
   origin = (vite.resolvedUrls?.local[0] ?? '').replace(/\/$/, '');
-  browser = await launchChromium();
 }, 60_000);
 
 afterAll(async () => {
-  await browser?.close();
   await vite?.close();
 });
 
@@ -101,7 +108,15 @@ afterEach(async () => {
 });
 
 // Each test drives a whole page (or six, or two viewports) on a machine it may share: more than 10 s at times.
-describe('the demo', { timeout: 30_000 }, () => {
+describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engine) => {
+  beforeAll(async () => {
+    browser = engine === 'chromium' ? await launchChromium() : demoBrowser(await launchEngine(engine));
+  }, 60_000);
+
+  afterAll(async () => {
+    await browser?.close();
+  });
+
   it('creates one session on a first visit, and reuses it with no Create after a reload', async () => {
     const page = await openDemo();
     const sessionId = await shownSessionId(page);
@@ -141,6 +156,38 @@ describe('the demo', { timeout: 30_000 }, () => {
       .poll(async () => (await control('state')).sessions.find((s) => s.sessionId === sessionId)?.visitId)
       .toBe('visit-while-down');
     await expect.poll(() => next.locator('#f-pending').textContent()).toBe('0');
+  });
+
+});
+
+// These use playwright's own page API (roles of groups, visibility, console events, select boxes), which
+// ./demoPage does not stand in for: Chromium only.
+describe('the demo in Chromium (playwright locators, axe-core, the phone layout)', { timeout: 30_000 }, () => {
+  let chromium: PlaywrightBrowser;
+  let context: Awaited<ReturnType<PlaywrightBrowser['newContext']>>;
+  const browser = { newContext: (options?: object) => chromium.newContext(options) };
+  const openDemo = async (page?: PlaywrightPage): Promise<PlaywrightPage> => {
+    const tab = page ?? (await context.newPage());
+    await tab.goto(`${origin}/`);
+    await tab.locator('#status-pill', { hasText: 'ready' }).waitFor();
+    return tab;
+  };
+  const shownSessionId = (page: PlaywrightPage) => page.locator('#f-session').textContent();
+
+  beforeAll(async () => {
+    chromium = await launchChromium();
+  }, 60_000);
+
+  afterAll(async () => {
+    await chromium?.close();
+  });
+
+  beforeEach(async () => {
+    context = await chromium.newContext();
+  });
+
+  afterEach(async () => {
+    await context.close();
   });
 
   it('searches under the session, shows results, and saves a screenshot', async () => {
