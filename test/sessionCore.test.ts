@@ -313,6 +313,32 @@ describe('record', () => {
     expect(reduce(base, recordEvent(stored, false, true)).pending.visitId).toEqual(entry('v1', 1000));
   });
 
+  it('brings a failed manager back to ready on a session another tab stored', () => {
+    const failed = reduce(starting(), { type: 'failed', error: new Error('down') });
+    const next = reduce(failed, recordEvent(record({ session: session('s1') })));
+    expect(toSnapshot(next, null)).toMatchObject({ status: 'ready', session: session('s1') });
+  });
+
+  it('settles a change acknowledged on a session it did not take in, once it has a session', () => {
+    const replacing = run(ready(session('s0')), change({ visitId: 'v' }, 1200), cut('reset', 2000));
+    const seen = reduce(
+      replacing,
+      recordEvent(record({ session: session('s0', { visitId: 'later' }), stamps: { visitId: 1300 } })),
+    );
+    expect(seen.session).toBeNull();
+    expect(settlement(seen, { fields: ['visitId'], stamp: 1200 })).toBe('pending');
+    const next = reduce(seen, {
+      type: 'established',
+      session: session('s1'),
+      sent: {},
+      reason: 'reset',
+      epoch: 1,
+      now: 2100,
+      random: 0,
+    });
+    expect(settlement(next, { fields: ['visitId'], stamp: 1200 })).toBe('done');
+  });
+
   describe('while replacing', () => {
     const replacing = () =>
       run(
