@@ -337,13 +337,13 @@ describe('carried', () => {
     expect(carried(after)).toEqual({ customerId: entry('bob', 2100) });
   });
 
-  // BUG: the rule "an identity given before this manager's latest reset is never carried" is applied to
+  // Found by these tests, fixed: the rule "an identity given before this manager's latest reset is never carried" is applied to
   // pending entries only, not to the identity the current session holds. A Create begun before the reset
   // lands while the reset waits (`established` keeps `replacing` and sets that session, with the customer the
   // reset logged out); if that session is then reported lost, `plan` (lost does not defer to the replacement
   // under way, unlike establish) recreates it with `carried(state)`, sending the logged-out customer on a
   // session created after the reset was called.
-  it.fails('never carries the identity of a session acknowledged before its latest reset', () => {
+  it('never carries the identity of a session acknowledged before its latest reset', () => {
     const state = run(
       ready(session('s0'), {}, { pending: { customerId: entry('alice', 1500) } }),
       cut('reset', 2000),

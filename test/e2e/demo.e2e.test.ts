@@ -157,12 +157,13 @@ describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engin
       .toBe('visit-while-down');
     await expect.poll(() => next.locator('#f-pending').textContent()).toBe('0');
   });
-
 });
 
 // These use playwright's own page API (roles of groups, visibility, console events, select boxes), which
 // ./demoPage does not stand in for: Chromium only.
-describe('the demo in Chromium (playwright locators, axe-core, the phone layout)', { timeout: 30_000 }, () => {
+describe('the demo in Chromium (playwright locators, axe-core, the phone layout)', {
+  timeout: 30_000,
+}, () => {
   let chromium: PlaywrightBrowser;
   let context: Awaited<ReturnType<PlaywrightBrowser['newContext']>>;
   const browser = { newContext: (options?: object) => chromium.newContext(options) };
