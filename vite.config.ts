@@ -20,6 +20,8 @@ export default defineConfig({
     setupFiles: ['test/setup.ts'],
     include: ['test/**/*.test.ts'],
     testTimeout: 10_000,
+    // Browser tests poll pages across tabs on a shared machine: a second is too short there at times.
+    expect: { poll: { timeout: 5000 } },
     hookTimeout: 60_000,
   },
 });

@@ -161,6 +161,50 @@ async function sixTabs(harness: Harness, rounds: number): Promise<void> {
   record('six cold tabs: the ratio above / the control', normalised, 'x', 'info', () => true);
 }
 
+/**
+ * Five managers of one server started together in a fresh page load, against one manager alone in another
+ * (a warm start: the session is stored), order alternated: they share one store connection, one read, one
+ * channel and one background Retrieve.
+ */
+async function fiveManagers(harness: Harness, rounds: number): Promise<void> {
+  const context = await harness.browser.newContext();
+  const setup = await open(context, harness, {});
+  await setup.evaluate(() => window.started);
+  await setup.close();
+  const one: number[] = [];
+  const five: number[] = [];
+  const retrieves: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    for (const count of round % 2 ? [1, 5] : [5, 1]) {
+      const page = await open(context, harness);
+      const before = harness.server.calls('retrieve').length;
+      const ms = await page.evaluate(async (n) => {
+        const began = performance.now();
+        const managers = Array.from({ length: n }, () =>
+          window.gkc.createSessionManager({ baseUrl: '/gks-server/v1' }),
+        );
+        await Promise.all(managers.map((manager) => manager.ready()));
+        const took = performance.now() - began;
+        await new Promise((resolve) => setTimeout(resolve, 150)); // the background check, if any
+        for (const manager of managers) manager.destroy();
+        return took;
+      }, count);
+      if (count === 1) one.push(ms);
+      else {
+        five.push(ms);
+        retrieves.push(harness.server.calls('retrieve').length - before);
+      }
+      await page.close();
+    }
+  }
+  await context.close();
+  record('five managers in one page: Retrieves', retrieves, 'requests', '= 1', (m) => m === 1);
+  record('one manager, warm: ready()', one, 'ms', 'info', () => true);
+  record('five managers, warm: all ready()', five, 'ms', 'info', () => true);
+  const ratio = stats(five).median / stats(one).median;
+  record('five managers, warm: all ready() / one manager', [ratio], 'x', '<= 1.5', (m) => m <= 1.5);
+}
+
 /** manager.fetch against a plain fetch of the same URL: 100 sequential calls each, interleaved. */
 async function fetchOverhead(harness: Harness, rounds: number): Promise<void> {
   const context = await harness.browser.newContext();
@@ -293,6 +337,7 @@ export async function main(): Promise<void> {
   try {
     await warmStart(harness, quick ? 3 : 15);
     await sixTabs(harness, quick ? 1 : 5);
+    await fiveManagers(harness, quick ? 2 : 20);
     await fetchOverhead(harness, quick ? 1 : 9);
     for (const size of [40, 100]) {
       await bursts(harness, size, 0, quick ? 1 : 3);

@@ -8,7 +8,7 @@ import { type Harness, startHarness } from './harness';
 type Page = EnginePage;
 
 /** Retries that outlast a short outage: the tests bring the server back within them. */
-const patient = { attempts: 8, minDelayMs: 50, maxDelayMs: 200 };
+const patient = { attempts: 30, minDelayMs: 50, maxDelayMs: 300 };
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 for (const engineName of selectedEngines()) {
@@ -50,6 +50,13 @@ for (const engineName of selectedEngines()) {
       return result.sessionId;
     }
 
+    /** The status of the page's first Knowledge request, once the page has sent it. */
+    const firstFetch = (page: Page) =>
+      page.evaluate(async () => {
+        while (!window.firstFetch) await new Promise((resolve) => setTimeout(resolve, 20));
+        return window.firstFetch;
+      });
+
     const shown = (page: Page) =>
       page.evaluate(() => {
         const snapshot = window.manager?.getSnapshot();
@@ -75,9 +82,11 @@ for (const engineName of selectedEngines()) {
             (error: Error) => `${error.name}: ${error.message}`,
           );
         });
-        await expect.poll(async () => (await shown(one))?.session?.customerId).toBe('alice');
+        await expect
+          .poll(async () => (await shown(one))?.session?.customerId, { timeout: 10_000 })
+          .toBe('alice');
         const reset = two.evaluate(() => window.manager?.reset().then((session) => session.sessionId));
-        await expect.poll(async () => (await shown(one))?.session).toBeNull(); // tab 1 forgot the session too
+        await expect.poll(async () => (await shown(one))?.session, { timeout: 10_000 }).toBeNull(); // tab 1 forgot it too
         harness.server.faults = {};
         const successor = await reset;
 
@@ -102,7 +111,7 @@ for (const engineName of selectedEngines()) {
             harness.server.forgetSessions();
             harness.server.log.length = 0;
             await open({}, '&fetch=kbs/support/top', page);
-            expect(await page.evaluate(() => window.firstFetch)).toBe(200);
+            expect(await firstFetch(page)).toBe(200);
             // Let the background check and any recovery finish, then count what the server holds.
             await expect.poll(async () => (await shown(page))?.session?.sessionId).not.toBe(lost);
             await sleep(300);
@@ -119,9 +128,7 @@ for (const engineName of selectedEngines()) {
         await started(pages[0] as Page);
         harness.server.forgetSessions();
         await Promise.all(pages.map((page) => open({}, '&fetch=kbs/support/top', page)));
-        expect(await Promise.all(pages.map((page) => page.evaluate(() => window.firstFetch)))).toEqual([
-          200, 200, 200,
-        ]);
+        expect(await Promise.all(pages.map(firstFetch))).toEqual([200, 200, 200]);
         await sleep(300);
         expect(harness.server.sessions.size).toBe(1);
         const [survivor] = harness.server.sessions.keys();
