@@ -15,9 +15,12 @@ if (!existsSync(join(root, 'dist/tools/gkc-session-doctor.js'))) {
 
 const scratch = mkdtempSync(join(tmpdir(), 'gkc-session-installed-'));
 const quiet = { cwd: scratch, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] };
-const [packed] = JSON.parse(
-  execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], { cwd: root, encoding: 'utf8' }),
-);
+// `prepack` builds first and prints its log on the same stdout: the JSON is the array from its first line on.
+const packOutput = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], {
+  cwd: root,
+  encoding: 'utf8',
+});
+const [packed] = JSON.parse(packOutput.slice(packOutput.search(/^\[$/m)));
 console.log(`packed ${packed.filename} (${packed.entryCount} files, ${(packed.size / 1024).toFixed(1)} KB)`);
 writeFileSync(
   join(scratch, 'package.json'),
