@@ -50,3 +50,10 @@ declare module 'svelte/store' {
     start?: (set: (value: T) => void, update: (updater: (value: T) => T) => void) => void | (() => void),
   ): Readable<T>;
 }
+
+/** A test runner's assertion, as the stand-in's testing example uses it (Vitest's and Jest's shape). */
+declare function expect(actual: unknown): { toHaveLength(length: number): void };
+
+declare module 'vite' {
+  export function defineConfig<Config extends { plugins?: unknown[] }>(config: Config): Config;
+}
