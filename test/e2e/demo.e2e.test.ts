@@ -100,11 +100,6 @@ afterAll(async () => {
 
 beforeEach(async () => {
   await control('reset', {});
-  context = await browser.newContext();
-});
-
-afterEach(async () => {
-  await context.close();
 });
 
 // Each test drives a whole page (or six, or two viewports) on a machine it may share: more than 10 s at times.
@@ -115,6 +110,14 @@ describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engin
 
   afterAll(async () => {
     await browser?.close();
+  });
+
+  beforeEach(async () => {
+    context = await browser.newContext();
+  });
+
+  afterEach(async () => {
+    await context.close();
   });
 
   it('creates one session on a first visit, and reuses it with no Create after a reload', async () => {
