@@ -81,17 +81,7 @@ export async function carryOut(
       driver.dispatch({ type: 'took-over', fields: next.fields });
       return { record: await commit(driver, null) };
     case 'create': {
-      const answer = await client.create(valuesOf(next.sent), { signal });
-      return {
-        record: await commit(driver, {
-          type: 'established',
-          session: answer,
-          sent: next.sent,
-          reason: next.reason,
-          epoch: driver.state.epoch ?? record?.epoch ?? 0,
-          ...entropy(),
-        }),
-      };
+      return { record: await create(driver, next, driver.state.epoch ?? record?.epoch ?? 0) };
     }
     case 'replace': {
       if (driver.state.phase.name !== 'replacing')
@@ -107,17 +97,7 @@ export async function carryOut(
         session: { session: null, stamps: {}, reason: next.reason, checkedAt: 0 },
       });
       hub.post(driver.member, { type: 'record', record: forgotten });
-      const answer = await client.create(valuesOf(next.sent), { signal });
-      return {
-        record: await commit(driver, {
-          type: 'established',
-          session: answer,
-          sent: next.sent,
-          reason: next.reason,
-          epoch,
-          ...entropy(),
-        }),
-      };
+      return { record: await create(driver, next, epoch) };
     }
     case 'retrieve': {
       let answer: SessionInfo;
@@ -152,6 +132,23 @@ export async function carryOut(
       return { record: await commit(driver, event) };
     }
   }
+}
+
+/** A Create with what the plan carries, its session established at `epoch`. */
+async function create(
+  driver: PlanDriver,
+  next: Extract<Plan, { type: 'create' | 'replace' }>,
+  epoch: number,
+): Promise<StoredRecord> {
+  const answer = await driver.client.create(valuesOf(next.sent), { signal: driver.signal });
+  return commit(driver, {
+    type: 'established',
+    session: answer,
+    sent: next.sent,
+    reason: next.reason,
+    epoch,
+    ...entropy(),
+  });
 }
 
 /** The server put `answer` in place of the session: adopted, and what it lacks is sent again. */

@@ -59,6 +59,21 @@ export function preciseNow(): number {
   return performance?.timeOrigin ? performance.timeOrigin + performance.now() : Date.now();
 }
 
+/** A record with no session, no change and no writer: what an empty store stands for. */
+export function emptyRecord(savedAt: number): StoredRecord {
+  return {
+    v: 2,
+    session: null,
+    epoch: 0,
+    stamps: {},
+    pending: {},
+    reason: 'created',
+    checkedAt: 0,
+    writers: {},
+    savedAt,
+  };
+}
+
 /** What one manager puts in the record: its own pending changes and, when it has one, its session. */
 export interface RecordWrite {
   owner: string;
@@ -78,19 +93,11 @@ export interface RecordWrite {
  * forgotten session; the later stamp of each field wins; values the session already holds are not pending.
  */
 export function mergeRecord(stored: StoredRecord | null, write: RecordWrite, now: number): StoredRecord {
-  const record: StoredRecord = stored
-    ? { ...stored, stamps: { ...stored.stamps }, pending: {} }
-    : {
-        v: 2,
-        session: null,
-        epoch: 0,
-        stamps: {},
-        pending: {},
-        reason: 'created',
-        checkedAt: 0,
-        writers: {},
-        savedAt: now,
-      };
+  const record: StoredRecord = {
+    ...(stored ?? emptyRecord(now)),
+    stamps: { ...stored?.stamps },
+    pending: {},
+  };
   // Writers of the last ten minutes: long enough for every open tab to hear of them.
   record.writers = { [write.owner]: write.clock };
   for (const [owner, clock] of Object.entries(stored?.writers ?? {}))

@@ -2,47 +2,12 @@
 // The session core, event by event and phase by phase: pure, no I/O, no timers, no managers.
 import { describe, expect, it } from 'vitest';
 import { SessionResetError, StorageError } from '../src/errors';
-import type { SessionInfo } from '../src/schemas';
-import { type CoreEvent, type CoreState, initialState, reduce } from '../src/sessionCore';
+import { type CoreEvent, initialState, reduce } from '../src/sessionCore';
 import { plan, settlement } from '../src/sessionPlan';
-import type { FieldValues, PendingChange, Stamps, StoredRecord } from '../src/sessionRecord';
+import type { FieldValues, PendingChange, StoredRecord } from '../src/sessionRecord';
 import { pendingCount, shownSession, toSnapshot } from '../src/sessionSnapshot';
 import { belongs } from '../src/stateTransitions';
-
-const me = 'me';
-const other = 'other';
-
-const session = (sessionId: string, values: FieldValues = {}): SessionInfo => ({ sessionId, ...values });
-const entry = (value: string, stamp: number, owner = me): PendingChange => ({ value, stamp, owner });
-
-/** A manager that has read an empty store (epoch 0) and not started. */
-function idle(more: Partial<CoreState> = {}): CoreState {
-  return { ...initialState(me, {}, 'indexeddb', 1000), epoch: 0, ...more };
-}
-
-function starting(more: Partial<CoreState> = {}): CoreState {
-  return idle({ phase: { name: 'starting' }, ...more });
-}
-
-/** A manager showing `current`, acknowledged at `stamps`. */
-function ready(current: SessionInfo, stamps: Stamps = {}, more: Partial<CoreState> = {}): CoreState {
-  return idle({ phase: { name: 'ready' }, session: current, stamps, ...more });
-}
-
-function record(more: Partial<StoredRecord> = {}): StoredRecord {
-  return {
-    v: 2,
-    session: null,
-    epoch: 0,
-    stamps: {},
-    pending: {},
-    reason: 'created',
-    checkedAt: 0,
-    writers: {},
-    savedAt: 0,
-    ...more,
-  };
-}
+import { cut, entry, idle, me, other, ready, record, run, session, starting } from './helpers/core';
 
 const recordEvent = (stored: StoredRecord | null, remote = true, restore = false): CoreEvent => ({
   type: 'record',
@@ -51,11 +16,6 @@ const recordEvent = (stored: StoredRecord | null, remote = true, restore = false
   restore,
 });
 const change = (values: FieldValues, now: number): CoreEvent => ({ type: 'change', values, now, random: 0 });
-const cut = (reason: 'reset' | 'customer-changed', now: number): CoreEvent => ({ type: 'cut', reason, now });
-
-function run(state: CoreState, ...events: CoreEvent[]): CoreState {
-  return events.reduce(reduce, state);
-}
 
 const everyEvent: CoreEvent[] = [
   { type: 'start' },

@@ -2,42 +2,9 @@
 // The decisions of the session core: what a manager does for each intent, given its state and the store.
 import { describe, expect, it } from 'vitest';
 import { SessionResetError } from '../src/errors';
-import type { SessionInfo } from '../src/schemas';
-import { type CoreEvent, type CoreState, initialState, reduce } from '../src/sessionCore';
+import type { CoreState } from '../src/sessionCore';
 import { carried, type Intent, own, plan, settlement } from '../src/sessionPlan';
-import type { FieldValues, PendingChange, Stamps, StoredRecord } from '../src/sessionRecord';
-
-const me = 'me';
-const other = 'other';
-
-const session = (sessionId: string, values: FieldValues = {}): SessionInfo => ({ sessionId, ...values });
-const entry = (value: string, stamp: number, owner = me): PendingChange => ({ value, stamp, owner });
-
-function starting(more: Partial<CoreState> = {}): CoreState {
-  return { ...initialState(me, {}, 'indexeddb', 1000), epoch: 0, phase: { name: 'starting' }, ...more };
-}
-
-function ready(current: SessionInfo, stamps: Stamps = {}, more: Partial<CoreState> = {}): CoreState {
-  return starting({ phase: { name: 'ready' }, session: current, stamps, ...more });
-}
-
-function record(more: Partial<StoredRecord> = {}): StoredRecord {
-  return {
-    v: 2,
-    session: null,
-    epoch: 0,
-    stamps: {},
-    pending: {},
-    reason: 'created',
-    checkedAt: 0,
-    writers: {},
-    savedAt: 0,
-    ...more,
-  };
-}
-
-const cut = (reason: 'reset' | 'customer-changed', now: number): CoreEvent => ({ type: 'cut', reason, now });
-const run = (state: CoreState, ...events: CoreEvent[]) => events.reduce(reduce, state);
+import { cut, entry, other, ready, record, run, session, starting } from './helpers/core';
 
 const allAlive = () => true;
 const noneAlive = () => false;

@@ -2,9 +2,7 @@
 // The stored record: how one manager's write merges into what the store holds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import type { SessionInfo } from '../src/schemas';
 import {
-  type FieldValues,
   isIdentity,
   latest,
   maxStamps,
@@ -16,28 +14,9 @@ import {
   type StoredRecord,
   syncedFields,
 } from '../src/sessionRecord';
+import { entry, me, other, record, session } from './helpers/core';
 
-const me = 'me';
-const other = 'other';
 const now = 10_000_000;
-
-const session = (sessionId: string, values: FieldValues = {}): SessionInfo => ({ sessionId, ...values });
-const entry = (value: string, stamp: number, owner = me): PendingChange => ({ value, stamp, owner });
-
-function record(more: Partial<StoredRecord> = {}): StoredRecord {
-  return {
-    v: 2,
-    session: null,
-    epoch: 0,
-    stamps: {},
-    pending: {},
-    reason: 'created',
-    checkedAt: 0,
-    writers: {},
-    savedAt: 0,
-    ...more,
-  };
-}
 
 function write(more: Partial<RecordWrite> = {}): RecordWrite {
   return { owner: me, clock: 5000, epoch: 0, pending: {}, ...more };

@@ -1,5 +1,6 @@
 import { afterEach } from 'vitest';
 import { createSessionManager, type SessionManager, type SessionManagerOptions } from '../../src/index';
+import { emptyRecord } from '../../src/sessionRecord';
 
 const created: SessionManager[] = [];
 
@@ -54,14 +55,7 @@ export const tick = (ms = 0) => new Promise((resolve) => setTimeout(resolve, ms)
 
 /** A stored record as the library writes it (format 2), with `session` and whatever else is given. */
 export const storedRecord = (session: object | null, more: object = {}) => ({
-  v: 2,
+  ...emptyRecord(Date.now()),
   session,
-  epoch: 0,
-  stamps: {},
-  pending: {},
-  reason: 'created',
-  checkedAt: 0,
-  writers: {},
-  savedAt: Date.now(),
   ...more,
 });
