@@ -46,9 +46,15 @@ export async function runPlans(driver: PlanDriver, intent: Intent): Promise<void
   let record = await hub.store.read();
   driver.throwIfDestroyed();
   const intents = [intent];
+  // What the store holds is taken in once per record: the fresh read, then each write's merged result.
+  let absorbed: StoredRecord | null | undefined;
+  const absorb = () => {
+    if (record !== absorbed) driver.dispatch({ type: 'record', record, remote: true });
+    absorbed = record;
+  };
   // Each plan moves the state on (a session, an acknowledgement, a check); the bound is a safety net.
   for (let step = 0; step < 12 && intents.length > 0; step++) {
-    driver.dispatch({ type: 'record', record, remote: true });
+    absorb();
     const owners = syncedFields.flatMap((field) => driver.state.pending[field]?.owner ?? []);
     const alive = await hub.alive(owners);
     const next = plan(driver.state, record, intents[intents.length - 1] as Intent, (owner) =>
@@ -66,7 +72,7 @@ export async function runPlans(driver: PlanDriver, intent: Intent): Promise<void
     record = outcome.record;
   }
   // The last write merged with the store: what it holds now (a newer epoch, say) is taken in.
-  driver.dispatch({ type: 'record', record, remote: true });
+  absorb();
 }
 
 /** One plan's I/O, its outcome fed back as events: stored, told, shown, settled, in that order. */

@@ -55,14 +55,6 @@ export const sessionInfoSchema = z.pipe(
   }),
 );
 
-/** Identity and visit values: the pending changes of the store, and of a message from another tab. */
-export const valuesSchema = z.object({
-  customerId: z.optional(z.string()),
-  agentId: z.optional(z.string()),
-  visitId: z.optional(z.string()),
-  globalVisitId: z.optional(z.string()),
-});
-
 const stamp = z.number();
 const pendingChange = z.object({ value: z.string(), stamp, owner: z.string() });
 

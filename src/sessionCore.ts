@@ -99,7 +99,7 @@ export type CoreEvent =
   | { type: 'destroyed' };
 
 /** The stamp of a value the server gave before any tab set one: later than none, earlier than any change. */
-export const minimumStamp = 1e-6;
+const minimumStamp = 1e-6;
 /** Far below the spacing of two changes (`nextStamp` steps by at least 0.001). */
 const takeOverStep = 1e-6;
 
@@ -274,7 +274,7 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
   }
 }
 
-export function stampsOf(changes: PendingChanges): Stamps {
+function stampsOf(changes: PendingChanges): Stamps {
   const stamps: Stamps = {};
   for (const field of syncedFields) {
     const entry = changes[field];

@@ -15,9 +15,9 @@ import { type Intent, own } from './sessionPlan.js';
 import { sessionQueryKey } from './sessionQuery.js';
 import { type FieldValues, preciseNow, type StoredRecord, syncedFields } from './sessionRecord.js';
 import { toSnapshot } from './sessionSnapshot.js';
-import { type SessionSnapshot, SessionState, type SnapshotListener } from './sessionState.js';
+import { report, type SessionSnapshot, SessionState, type SnapshotListener } from './sessionState.js';
 import { storageKindOf } from './sessionStore.js';
-import { report, traceOf } from './sessionTrace.js';
+import { traceOf } from './sessionTrace.js';
 import { pickValues } from './sessionValues.js';
 import { UpdateQueue } from './updateQueue.js';
 
@@ -65,7 +65,7 @@ export class SessionDriver implements HubMember {
       mutationKey: [...this.queryKey, 'update'],
       scopeId: `gkc-session:${options.key}`,
       retry: options.retry,
-      hasWork: () => Object.keys(own(this.#state)).length > 0,
+      hasWork: () => this.#hasOwnWork(),
       deliver: () => this.#deliver(),
       onDeferred: (error) => this.#dispatch({ type: 'failed', error: toError(error) }),
       coalesceMs: options.coalesceMs,
@@ -183,7 +183,14 @@ export class SessionDriver implements HubMember {
       this.#queryClient.setQueryData(this.queryKey, snapshot.session);
     if (before.session && !state.session) this.#queryClient.setQueryData(this.queryKey, null);
     const { onEvent } = this.#options;
-    if (onEvent) report(() => onEvent(traceOf(event, state, before)));
+    // The application's callback must not break the manager: its error goes where uncaught errors go.
+    if (onEvent) {
+      try {
+        onEvent(traceOf(event, state, before));
+      } catch (error) {
+        report(error);
+      }
+    }
     this.#callers.settle(state, this.readySession());
     // A change of this manager's withdrawn by what another tab did (a reset): the store, and so the other
     // tabs, must stop counting it as pending.

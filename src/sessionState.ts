@@ -112,7 +112,7 @@ export class SessionState {
 }
 
 /** A throwing listener is the application's bug: show it where the application's errors go, then move on. */
-function report(error: unknown): void {
+export function report(error: unknown): void {
   if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
   else console.error(error);
 }

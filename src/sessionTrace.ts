@@ -1,6 +1,6 @@
 import type { SessionEvent } from './options.js';
 import type { CoreEvent, CoreState } from './sessionCore.js';
-import { syncedFields } from './sessionRecord.js';
+import { pendingCount } from './sessionSnapshot.js';
 
 /** The `onEvent` trace: one line per core event, for the people debugging a widget. */
 
@@ -14,17 +14,7 @@ export function traceOf(event: CoreEvent, state: CoreState, before: CoreState): 
     reason: changed?.reason ?? (event.type === 'cut' ? event.reason : null),
     remote: changed?.remote ?? (event.type === 'record' && event.remote),
     phase: state.phase.name,
-    pendingUpdates: syncedFields.filter((field) => state.pending[field]).length,
+    pendingUpdates: pendingCount(state),
     error: event.type === 'failed' || event.type === 'refused' ? event.error : null,
   };
-}
-
-/** The application's callback must not break the manager: its error goes where uncaught errors go. */
-export function report(call: () => void): void {
-  try {
-    call();
-  } catch (error) {
-    if (typeof globalThis.reportError === 'function') globalThis.reportError(error);
-    else console.error(error);
-  }
 }
