@@ -43,7 +43,8 @@ export interface SessionManagerOptions {
   /**
    * The application's TanStack QueryClient, shared: the session lives in its cache under `manager.queryKey`
    * and the visit-data mutations in its mutation cache.
-   * @default a QueryClient of the manager's own
+   * @default none: the mutations run in a MutationCache of the manager's own, and the session is read from
+   * the snapshot
    */
   queryClient?: QueryClient | undefined;
   /**

@@ -1,4 +1,4 @@
-import { QueryClient, timeoutManager } from '@tanstack/query-core';
+import { timeoutManager } from '@tanstack/query-core';
 import { DestroyedError, type StorageError, toError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
 import { watchPageLifecycle } from './pageLifecycle.js';
@@ -34,7 +34,6 @@ export class SessionDriver implements HubMember {
   readonly #onAttach: () => () => void;
   readonly #client: SessionClient;
   readonly #view: SessionState;
-  readonly #queryClient: QueryClient;
   readonly #queue: UpdateQueue;
   readonly #abort = new AbortController();
   #state: CoreState;
@@ -58,10 +57,9 @@ export class SessionDriver implements HubMember {
       timeoutMs: options.timeoutMs,
       fetch: options.fetch,
     });
-    this.#queryClient = options.queryClient ?? new QueryClient();
     this.queryKey = sessionQueryKey(options.server.baseUrl, options.server.tenantId);
     this.#queue = new UpdateQueue({
-      queryClient: this.#queryClient,
+      queryClient: options.queryClient,
       mutationKey: [...this.queryKey, 'update'],
       scopeId: `gkc-session:${options.key}`,
       retry: options.retry,
@@ -145,8 +143,6 @@ export class SessionDriver implements HubMember {
     this.#callers.failAll(error);
     this.#queue.stop();
     this.#detach?.();
-    // A QueryClient of our own would otherwise live on through its cache's garbage-collection timers.
-    if (!this.#options.queryClient) this.#queryClient.clear();
     this.#view.dispose();
   }
 
@@ -177,11 +173,10 @@ export class SessionDriver implements HubMember {
     const state = reduce(before, event);
     if (state === before) return;
     this.#state = state;
+    const shown = this.#view.snapshot.session;
     const snapshot = toSnapshot(state, this.#view.snapshot);
     this.#view.set(snapshot);
-    if (snapshot.session !== null && (before.session !== state.session || this.snapshot !== snapshot))
-      this.#queryClient.setQueryData(this.queryKey, snapshot.session);
-    if (before.session && !state.session) this.#queryClient.setQueryData(this.queryKey, null);
+    if (snapshot.session !== shown) this.#options.queryClient?.setQueryData(this.queryKey, snapshot.session);
     const { onEvent } = this.#options;
     // The application's callback must not break the manager: its error goes where uncaught errors go.
     if (onEvent) {

@@ -1,7 +1,7 @@
 import { resolveServer } from './serverUrl.js';
 
 /**
- * Where the current SessionInfo lives in the application's QueryClient (or the manager's own), so that apps
+ * Where the current SessionInfo lives in the application's QueryClient (the `queryClient` option), so that apps
  * built on TanStack Query read it with their own observers and see it in their devtools.
  *
  * @example

@@ -1,6 +1,7 @@
 import {
   focusManager,
   type Mutation,
+  MutationCache,
   onlineManager,
   type QueryClient,
   timeoutManager,
@@ -9,7 +10,8 @@ import { isSessionError } from './errors.js';
 import { type RetryPolicy, retryDelay, shouldRetry } from './retryPolicy.js';
 
 export interface UpdateQueueOptions {
-  queryClient: QueryClient;
+  /** The application's: its devtools and `useMutationState` see the Updates. */
+  queryClient: QueryClient | undefined;
   mutationKey: readonly unknown[];
   /** Mutations of one scope run one after another: changes reach the server in order. */
   scopeId: string;
@@ -39,6 +41,8 @@ export interface UpdateQueueOptions {
  */
 export class UpdateQueue {
   readonly #options: UpdateQueueOptions;
+  readonly #cache: MutationCache;
+  readonly #client: QueryClient;
   /** A mutation waits to start: the changes made meanwhile will travel with it. */
   #waiting = false;
   #mutations = new Set<Mutation<void, unknown, undefined, unknown>>();
@@ -50,6 +54,12 @@ export class UpdateQueue {
 
   constructor(options: UpdateQueueOptions) {
     this.#options = options;
+    // Without the application's QueryClient, a MutationCache alone runs the mutations: a QueryClient of our
+    // own would bring its query cache, queries and infinite-query behaviour (4 KB gzipped) to hold one value
+    // nobody could read. `build` asks the client only for its default options, and there are none.
+    this.#cache = options.queryClient?.getMutationCache() ?? new MutationCache();
+    this.#client =
+      options.queryClient ?? ({ defaultMutationOptions: (o: object) => o } as unknown as QueryClient);
   }
 
   /** Starts watching connectivity and focus (query-core's managers attach their listeners on demand). */
@@ -59,7 +69,7 @@ export class UpdateQueue {
       onlineManager.subscribe((online) => {
         if (!online) return;
         // Paused mutations resume on their own only in a mounted QueryClient; the app's may not be.
-        void this.#options.queryClient.resumePausedMutations();
+        void this.#cache.resumePausedMutations();
         this.flush();
       }),
       focusManager.subscribe((focused) => {
@@ -104,8 +114,8 @@ export class UpdateQueue {
   }
 
   #send(): void {
-    const { queryClient, mutationKey, scopeId, retry } = this.#options;
-    const mutation = queryClient.getMutationCache().build<void, unknown, undefined, unknown>(queryClient, {
+    const { mutationKey, scopeId, retry } = this.#options;
+    const mutation = this.#cache.build<void, unknown, undefined, unknown>(this.#client, {
       mutationKey,
       scope: { id: scopeId },
       networkMode: 'online',
@@ -136,8 +146,10 @@ export class UpdateQueue {
     if (this.#window !== undefined) timeoutManager.clearTimeout(this.#window);
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     // Paused mutations of a destroyed manager must not wake up in a QueryClient the application keeps.
-    for (const mutation of this.#mutations) this.#options.queryClient.getMutationCache().remove(mutation);
+    for (const mutation of this.#mutations) this.#cache.remove(mutation);
     this.#mutations.clear();
+    // Our own cache's finished mutations would otherwise wait out their garbage-collection timers.
+    if (!this.#options.queryClient) this.#cache.clear();
   }
 
   #scheduleRetry(): void {
