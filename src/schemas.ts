@@ -3,8 +3,9 @@ import { sessionChangeReasons } from './sessionState.js';
 
 /**
  * Schemas for everything that comes from outside the library's own memory: server answers, stored records
- * and messages from other tabs. `zod/mini` keeps this to a few KB; its default messages are terse, so each
- * check names its own problem.
+ * and messages from other tabs. Each zod type used costs bundle bytes in every application, so these use few:
+ * objects, strings, numbers and one refinement; keys are listed rather than described by enums and records,
+ * and null-stripping is a plain function rather than a transform.
  */
 
 /** C0 controls and DEL: never valid in an id, and CR/LF in a header value would split it. */
@@ -16,24 +17,30 @@ export const controlCharacters = /[\u0000-\u001f\u007f]/;
  * path segments (`%2e%2e` counts as `..` in the URL standard).
  */
 const idSchema = z.string().check(
-  z.minLength(1, { error: 'must be a non-empty string' }),
-  z.refine((id) => !controlCharacters.test(id), { error: 'must not contain control characters' }),
-  z.refine((id) => id !== '.' && id !== '..', { error: 'must not be "." or ".."' }),
+  z.refine((id) => id !== '' && id !== '.' && id !== '..' && !controlCharacters.test(id), {
+    error: ({ input: id }) =>
+      id === ''
+        ? 'must be a non-empty string'
+        : controlCharacters.test(id as string)
+          ? 'must not contain control characters'
+          : 'must not be "." or ".."',
+  }),
 );
 
-/**
- * Optional string fields arrive from some servers as `null`; an absent value is what they mean.
- * The transform below drops those keys, so the parsed object holds strings or nothing.
- */
-const optionalString = z.optional(z.nullable(z.string()));
+/** The documented fields; an answer's others are kept as they came. */
+const sessionShape = <T extends z.ZodMiniType>(text: T) =>
+  z.looseObject({
+    sessionId: idSchema,
+    customerId: z.optional(text),
+    agentId: z.optional(text),
+    visitId: z.optional(text),
+    globalVisitId: z.optional(text),
+  });
 
-const rawSessionInfoSchema = z.looseObject({
-  sessionId: idSchema,
-  customerId: optionalString,
-  agentId: optionalString,
-  visitId: optionalString,
-  globalVisitId: optionalString,
-});
+/** Optional string fields arrive from some servers as `null`; an absent value is what they mean. */
+const answerSchema = sessionShape(z.nullable(z.string()));
+/** What the library stored has no nulls: it stored parsed answers. */
+const storedSessionSchema = sessionShape(z.string());
 
 /** The session as the server describes it. Unknown fields are kept. */
 export interface SessionInfo {
@@ -46,31 +53,41 @@ export interface SessionInfo {
   [field: string]: unknown;
 }
 
-export const sessionInfoSchema = z.pipe(
-  rawSessionInfoSchema,
-  z.transform((info): SessionInfo => {
-    const out: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(info)) if (value !== null) out[key] = value;
-    return out as SessionInfo;
-  }),
-);
+/** A server's answer as a SessionInfo, its `null` fields dropped; or zod's description of what is wrong. */
+export function parseSessionInfo(
+  payload: unknown,
+): { data: SessionInfo } | { problem: string; cause: Error } {
+  const result = answerSchema.safeParse(payload);
+  if (!result.success) return { problem: describeIssues(result.error), cause: result.error };
+  const data: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(result.data)) if (value !== null) data[key] = value;
+  return { data: data as SessionInfo };
+}
 
-const stamp = z.number();
-const pendingChange = z.object({ value: z.string(), stamp, owner: z.string() });
+/** The four session fields, each optional: the shape of the record's per-field maps. */
+const perField = <T extends z.ZodMiniType>(value: T) =>
+  z.object({
+    customerId: z.optional(value),
+    agentId: z.optional(value),
+    visitId: z.optional(value),
+    globalVisitId: z.optional(value),
+  });
 
 /**
  * The stored record, one per server (`baseUrl` + `tenantId`): see `sessionRecord.ts` for its meaning. `v` lets
  * a later version recognise, and discard, records it cannot read.
  */
 export const storedRecordSchema = z.object({
-  v: z.literal(2),
-  session: z.nullable(sessionInfoSchema),
+  v: z.number().check(z.refine((v) => v === 2)),
+  session: z.nullable(storedSessionSchema),
   epoch: z.number(),
-  stamps: z.partialRecord(z.enum(['customerId', 'agentId', 'visitId', 'globalVisitId']), stamp),
-  pending: z.partialRecord(z.enum(['customerId', 'agentId', 'visitId', 'globalVisitId']), pendingChange),
-  reason: z.enum(sessionChangeReasons),
+  stamps: perField(z.number()),
+  pending: perField(z.object({ value: z.string(), stamp: z.number(), owner: z.string() })),
+  reason: z
+    .string()
+    .check(z.refine((reason) => (sessionChangeReasons as readonly string[]).includes(reason))),
   checkedAt: z.number(),
-  writers: z.record(z.string(), z.number()),
+  writers: z.catchall(z.object({}), z.number()),
   savedAt: z.number(),
 });
 

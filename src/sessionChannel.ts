@@ -3,18 +3,26 @@ import { storedRecordSchema } from './schemas.js';
 import type { StoredRecord } from './sessionRecord.js';
 
 /** What the managers of one server tell each other (other tabs, through a BroadcastChannel). */
-const messageSchema = z.discriminatedUnion('type', [
-  // The record as just written: taken in by the receivers as a store read would be.
-  z.object({ type: z.literal('record'), record: storedRecordSchema }),
-  // Sent by the holder of the lock while it works: the others keep waiting rather than go ahead alone.
-  z.object({ type: z.literal('busy') }),
-  // A manager with pending changes is gone (destroyed, page hidden): one of the others takes them over.
-  z.object({ type: z.literal('gone'), owner: z.string() }),
-]);
 export type ChannelMessage =
+  // The record as just written: taken in by the receivers as a store read would be.
   | { type: 'record'; record: StoredRecord }
+  // Sent by the holder of the lock while it works: the others keep waiting rather than go ahead alone.
   | { type: 'busy' }
+  // A manager with pending changes is gone (destroyed, page hidden): one of the others takes them over.
   | { type: 'gone'; owner: string };
+
+/** One object schema, the combinations checked by hand: a discriminated union costs more bytes than it saves. */
+const messageSchema = z.object({
+  type: z.string(),
+  record: z.optional(storedRecordSchema),
+  owner: z.optional(z.string()),
+});
+
+function toMessage(data: z.infer<typeof messageSchema>): ChannelMessage | null {
+  if (data.type === 'record' && data.record) return { type: 'record', record: data.record as StoredRecord };
+  if (data.type === 'gone' && data.owner !== undefined) return { type: 'gone', owner: data.owner };
+  return data.type === 'busy' ? { type: 'busy' } : null;
+}
 
 /**
  * A BroadcastChannel that can be suspended: an open channel keeps a page out of the back/forward cache in
@@ -42,7 +50,8 @@ export class SessionChannel {
     const channel = new this.#Channel(this.#name);
     channel.onmessage = (event: MessageEvent) => {
       const parsed = messageSchema.safeParse(event.data);
-      if (parsed.success) this.#onMessage(parsed.data as ChannelMessage);
+      const message = parsed.success && toMessage(parsed.data);
+      if (message) this.#onMessage(message);
     };
     // Node's BroadcastChannel would keep a server-side process alive; a page's has no unref.
     (channel as { unref?: () => void }).unref?.();

@@ -7,7 +7,7 @@ import {
   retryDelay,
   shouldRetry,
 } from './retryPolicy.js';
-import { describeIssues, type SessionInfo, sessionInfoSchema } from './schemas.js';
+import { parseSessionInfo, type SessionInfo } from './schemas.js';
 import { type JsonRequest, sendJsonRequest } from './sendRequest.js';
 import { apiUrl, checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
 
@@ -103,7 +103,11 @@ export function sessionClientFor(config: {
     for (let failures = 0; ; ) {
       try {
         const payload = await sendJsonRequest(request, { fetch: transport, timeoutMs, signal });
-        return parseSessionInfo(payload);
+        const parsed = parseSessionInfo(payload);
+        if ('data' in parsed) return parsed.data;
+        throw new InvalidResponseError(`The session answer is invalid: ${parsed.problem}`, {
+          cause: parsed.cause,
+        });
       } catch (error) {
         failures += 1;
         if (signal?.aborted || !shouldRetry(retry, failures, error)) throw error;
@@ -195,14 +199,4 @@ function checkInput(input: unknown): asserts input is Identity & VisitData {
   checkHeaderId('agentId', agentId);
   checkId('visitId', visitId);
   checkId('globalVisitId', globalVisitId);
-}
-
-function parseSessionInfo(payload: unknown): SessionInfo {
-  const result = sessionInfoSchema.safeParse(payload);
-  if (!result.success) {
-    throw new InvalidResponseError(`The session answer is invalid: ${describeIssues(result.error)}`, {
-      cause: result.error,
-    });
-  }
-  return result.data;
 }

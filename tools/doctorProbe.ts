@@ -1,4 +1,4 @@
-import { describeIssues, sessionInfoSchema } from '../src/schemas.js';
+import { parseSessionInfo } from '../src/schemas.js';
 import { readErrorBody, unwrapEnvelope } from '../src/sendRequest.js';
 import { apiUrl, type ServerLocation } from '../src/serverUrl.js';
 import type { CheckId, CheckStatus } from './doctor.js';
@@ -74,12 +74,9 @@ export function readSession(answer: Exchange): SessionRead {
   if (answer.json === undefined) {
     return { ok: false, problem: `answered ${answer.status} ${describeBody(answer)}` };
   }
-  const parsed = sessionInfoSchema.safeParse(unwrapEnvelope(answer.json));
-  if (!parsed.success) {
-    return {
-      ok: false,
-      problem: `answered ${answer.status} without a usable session: ${describeIssues(parsed.error)}`,
-    };
+  const parsed = parseSessionInfo(unwrapEnvelope(answer.json));
+  if (!('data' in parsed)) {
+    return { ok: false, problem: `answered ${answer.status} without a usable session: ${parsed.problem}` };
   }
   return { ok: true, sessionId: parsed.data.sessionId, info: parsed.data };
 }
