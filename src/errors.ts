@@ -122,9 +122,7 @@ export class SessionResetError extends SessionError {
     options?: ErrorOptions,
   ) {
     super(
-      reason === 'reset'
-        ? 'The session was reset before the server acknowledged this identity; it was not sent on the new session'
-        : 'Another customer took over the session before the server acknowledged this identity',
+      `The session was ${reason === 'reset' ? 'reset' : 'switched to another customer'} before this identity was acknowledged`,
       options,
     );
   }

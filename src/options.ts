@@ -152,7 +152,7 @@ export const defaults = Object.freeze({
 /** Resolves and validates the options; throws a `TypeError` naming the bad option. */
 export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
-    throw new TypeError('createSessionManager needs an options object with at least baseUrl');
+    throw new TypeError('options must be an object with baseUrl');
   }
   const server = resolveServer(options.baseUrl, options.tenantId);
   checkHeaderId('customerId', options.customerId);
@@ -161,16 +161,16 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   checkId('globalVisitId', options.globalVisitId);
   const storage = options.storage ?? defaults.storage;
   if (storage !== 'indexeddb' && storage !== 'memory' && !isStore(storage)) {
-    throw new TypeError("storage must be 'indexeddb', 'memory' or an object with get, set and del functions");
+    throw new TypeError("storage must be 'indexeddb', 'memory' or a store (get, set, del)");
   }
   if (options.queryClient !== undefined && typeof options.queryClient?.getMutationCache !== 'function') {
-    throw new TypeError('queryClient must be a QueryClient from @tanstack/query-core');
+    throw new TypeError('queryClient must be a QueryClient');
   }
   if (options.onEvent !== undefined && typeof options.onEvent !== 'function') {
     throw new TypeError('onEvent must be a function');
   }
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-    throw new TypeError('fetch must be a function with the signature of globalThis.fetch');
+    throw new TypeError('fetch must be a function');
   }
   const environment = globalThis as { navigator?: { locks?: LockManagerLike } };
   return Object.freeze({
@@ -213,7 +213,7 @@ function isStore(value: unknown): value is KeyValueStore {
 function positive(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${name} must be a positive number of milliseconds, got ${String(value)}`);
+    throw new TypeError(`${name} must be a number > 0, got ${String(value)}`);
   }
   return value;
 }
@@ -221,7 +221,7 @@ function positive(name: string, value: number | undefined, fallback: number): nu
 function atLeastZero(name: string, value: number | undefined, fallback: number): number {
   if (value === undefined) return fallback;
   if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`${name} must be a number of milliseconds >= 0, got ${String(value)}`);
+    throw new TypeError(`${name} must be a number >= 0, got ${String(value)}`);
   }
   return value;
 }

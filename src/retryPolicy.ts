@@ -36,21 +36,19 @@ export function resolveRetryPolicy(retry: false | RetryOptions | undefined): Ret
   if (retry === false) return Object.freeze({ ...defaultRetryPolicy, attempts: 1 });
   if (retry === undefined) return defaultRetryPolicy;
   if (typeof retry !== 'object' || retry === null) {
-    throw new TypeError('retry must be false or an object { attempts, minDelayMs, maxDelayMs }');
+    throw new TypeError('retry must be false or an object');
   }
   const policy = { ...defaultRetryPolicy, ...definedOnly(retry) };
   if (!Number.isInteger(policy.attempts) || policy.attempts < 1) {
-    throw new TypeError(`retry.attempts must be a whole number of at least 1, got ${String(retry.attempts)}`);
+    throw new TypeError(`retry.attempts must be an integer >= 1, got ${String(retry.attempts)}`);
   }
   for (const field of ['minDelayMs', 'maxDelayMs'] as const) {
     if (!Number.isFinite(policy[field]) || policy[field] < 0) {
-      throw new TypeError(
-        `retry.${field} must be a number of milliseconds >= 0, got ${String(retry[field])}`,
-      );
+      throw new TypeError(`retry.${field} must be a number >= 0, got ${String(retry[field])}`);
     }
   }
   if (policy.maxDelayMs < policy.minDelayMs) {
-    throw new TypeError('retry.maxDelayMs must not be smaller than retry.minDelayMs');
+    throw new TypeError('retry.maxDelayMs must be >= retry.minDelayMs');
   }
   return Object.freeze(policy);
 }

@@ -86,9 +86,7 @@ export function transportError(
   // A browser reports a CORS refusal as a plain network failure; from another origin, say what to check.
   const page = (globalThis as { location?: { origin?: string } }).location?.origin;
   const crossOrigin = page !== undefined && page !== 'null' && new URL(url, page).origin !== page;
-  const hint = crossOrigin
-    ? ` (from another origin: if the server is up, check that its CORS settings allow ${page} and the gkc_customerId and gkc_agentId headers)`
-    : '';
+  const hint = crossOrigin ? ` (cross-origin: does its CORS allow ${page} and the gkc_ headers?)` : '';
   return new NetworkError(`The Knowledge Center could not be reached${why}${hint}`, { cause });
 }
 
@@ -120,7 +118,7 @@ async function readCapped(response: Response, limit: number): Promise<string> {
 }
 
 function oversized(limit: number): InvalidResponseError {
-  return new InvalidResponseError(`The answer is larger than ${limit} bytes; a session answer never is`);
+  return new InvalidResponseError(`The answer is larger than ${limit} bytes`);
 }
 
 function parseJson(text: string, response: Response): unknown {

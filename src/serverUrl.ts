@@ -19,26 +19,21 @@ export interface ServerLocation {
  */
 export function resolveServer(baseUrl: unknown, tenantId: unknown): ServerLocation {
   if (typeof baseUrl !== 'string' && !(baseUrl instanceof URL)) {
-    throw new TypeError(`baseUrl is required: the Knowledge Center REST root, got ${describe(baseUrl)}`);
+    throw new TypeError(`baseUrl is required, got ${describe(baseUrl)}`);
   }
   const text = String(baseUrl).trim();
-  if (text === '') throw new TypeError('baseUrl is required: the Knowledge Center REST root, got ""');
+  if (text === '') throw new TypeError('baseUrl is required, got ""');
   const pageUrl = (globalThis as { location?: { href?: string } }).location?.href;
   let url: URL;
   try {
     url = new URL(text, pageUrl);
   } catch (cause) {
-    const why = pageUrl
-      ? 'it is not a valid URL'
-      : 'it is not an absolute URL and there is no page to resolve it against';
-    throw new TypeError(`baseUrl ${JSON.stringify(text)} cannot be used: ${why}`, { cause });
+    const why = pageUrl ? 'not a URL' : 'not absolute, and no page to resolve it against';
+    throw new TypeError(`baseUrl ${JSON.stringify(text)} is ${why}`, { cause });
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') {
-    throw new TypeError(`baseUrl must be an http(s) URL, got ${JSON.stringify(text)}`);
-  }
-  if (url.search || url.hash || url.username || url.password) {
+  if (!/^https?:$/.test(url.protocol) || url.search || url.hash || url.username || url.password) {
     throw new TypeError(
-      `baseUrl must not carry a query, a fragment or credentials, got ${JSON.stringify(text)}`,
+      `baseUrl must be an http(s) URL without query, fragment or credentials, got ${JSON.stringify(text)}`,
     );
   }
   checkId('tenantId', tenantId);
@@ -75,7 +70,7 @@ export function checkId(field: string, value: unknown): asserts value is string 
     throw new TypeError(`${field} must be a non-empty string, got ${describe(value)}`);
   }
   if (controlCharacters.test(value)) {
-    throw new TypeError(`${field} must not contain control characters (such as CR, LF or NUL)`);
+    throw new TypeError(`${field} must not contain control characters (CR, LF, NUL...)`);
   }
 }
 
@@ -87,7 +82,7 @@ export function checkHeaderId(field: string, value: unknown): asserts value is s
   checkId(field, value);
   // biome-ignore lint/suspicious/noControlCharactersInRegex: the range starts at U+0000 on purpose.
   if (value !== undefined && /[^\u0000-\u00ff]/.test(value)) {
-    throw new TypeError(`${field} travels in an HTTP header and must only hold ISO-8859-1 characters`);
+    throw new TypeError(`${field} is a header value: ISO-8859-1 characters only`);
   }
 }
 

@@ -77,7 +77,7 @@ export function createSessionClient(options: SessionClientOptions): SessionClien
   const policy = resolveRetryPolicy(options.retry);
   const timeoutMs = resolveTimeout(options.timeoutMs);
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
-    throw new TypeError('fetch must be a function with the signature of globalThis.fetch');
+    throw new TypeError('fetch must be a function');
   }
   return sessionClientFor({ server, retry: policy, timeoutMs, fetch: options.fetch });
 }
@@ -158,7 +158,7 @@ export function sessionClientFor(config: {
 export function resolveTimeout(timeoutMs: unknown): number {
   if (timeoutMs === undefined) return defaultTimeoutMs;
   if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(`timeoutMs must be a positive number of milliseconds, got ${String(timeoutMs)}`);
+    throw new TypeError(`timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
   }
   return timeoutMs;
 }
@@ -187,7 +187,7 @@ function checkSessionId(sessionId: unknown): asserts sessionId is string {
   if (sessionId === undefined) throw new TypeError('sessionId is required');
   checkId('sessionId', sessionId);
   if (sessionId === '.' || sessionId === '..') {
-    throw new TypeError('sessionId must not be "." or "..": no encoding keeps it a single path segment');
+    throw new TypeError('sessionId must not be "." or ".."');
   }
 }
 
