@@ -231,9 +231,12 @@ export class SessionDriver implements HubMember {
   #start(): void {
     if (this.#starting || this.destroyed) return;
     this.#starting = true;
-    const hub = this.#attach();
-    // The read goes first: IndexedDB opens in the browser's process while this thread sets up the rest.
+    // The read is issued first: IndexedDB opens in the browser's process while this thread sets up the rest
+    // (channel, locks, listeners). Both in this one task, so whatever another tab writes meanwhile is either
+    // in what the read finds or announced on the channel already open.
+    const hub = this.#hub ?? hubFor(this.#options);
     const reading = this.#state.epoch === null ? hub.readAtStart() : null;
+    this.#attach(hub);
     if (reading) this.#startRead = reading.catch(() => null);
     this.#dispatch({ type: 'start' });
     const run = async () => {
@@ -354,9 +357,8 @@ export class SessionDriver implements HubMember {
    * watch on connectivity, what `onAttach` starts, and the page lifecycle (release on
    * `pagehide`, catch up from the store on `pageshow`).
    */
-  #attach(): SessionHub {
+  #attach(hub = this.#hub ?? hubFor(this.#options)): SessionHub {
     if (this.#hub) return this.#hub;
-    const hub = hubFor(this.#options);
     this.#hub = hub;
     hub.join(this);
     this.#queue.start();
