@@ -1,13 +1,16 @@
 // `npm run size`: the library's size, minified and gzipped, against its budgets, and the figure the README
 // states against the one measured (so that the claim cannot go stale). Exits 1 when the README's figure is
-// off, and, with --strict, when a budget is exceeded.
+// off or a ceiling is exceeded (the size as last won back, plus a little: it may not grow again unnoticed),
+// and, with --strict, when a budget (the target) is exceeded.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-const budgets = { own: 6 * 1024, bundle: 18 * 1024 };
+// Issue 12's targets. Not met yet: CI runs without --strict, and the ceilings below hold what was won.
+const budgets = { own: 8 * 1024, bundle: 20 * 1024 };
+const ceilings = { own: 14.2 * 1024, bundle: 22.0 * 1024 };
 
 /** Minified ES bundle of src/index.ts, with the dependencies inside it or left as imports. */
 async function measure(bundleDependencies) {
@@ -42,16 +45,18 @@ const bundle = await measure(true);
 const strict = process.argv.includes('--strict');
 let failed = false;
 
-console.log('| what | minified | gzip | budget (gzip) | within |');
-console.log('|---|---|---|---|---|');
-for (const [name, size, budget] of [
-  ['library code alone (dependencies as imports)', own, budgets.own],
-  ['whole bundle (query-core, zod/mini, idb-keyval inside)', bundle, budgets.bundle],
+console.log('| what | minified | gzip | budget (gzip) | within | ceiling | under |');
+console.log('|---|---|---|---|---|---|---|');
+for (const [name, size, budget, ceiling] of [
+  ['library code alone (dependencies as imports)', own, budgets.own, ceilings.own],
+  ['whole bundle (query-core, zod/mini, idb-keyval inside)', bundle, budgets.bundle, ceilings.bundle],
 ]) {
   const within = size.gzip <= budget;
+  const under = size.gzip <= ceiling;
   if (strict) failed ||= !within;
+  failed ||= !under;
   console.log(
-    `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${kb(budget)} KB | ${within ? 'yes' : 'NO'} |`,
+    `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${kb(budget)} KB | ${within ? 'yes' : 'NO'} | ${kb(ceiling)} KB | ${under ? 'yes' : 'NO'} |`,
   );
 }
 
