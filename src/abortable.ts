@@ -5,31 +5,6 @@ import { timeoutManager } from '@tanstack/query-core';
  * that installs its own timer provider (or fake timers in tests) governs the library's timers too.
  */
 
-/** A controller aborted when any of `signals` aborts, with that signal's reason. `release` detaches it. */
-export function linkedController(...signals: (AbortSignal | undefined)[]): {
-  controller: AbortController;
-  release: () => void;
-} {
-  const controller = new AbortController();
-  const detach: (() => void)[] = [];
-  for (const signal of signals) {
-    if (!signal) continue;
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      break;
-    }
-    const onAbort = () => controller.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    detach.push(() => signal.removeEventListener('abort', onAbort));
-  }
-  return {
-    controller,
-    release: () => {
-      for (const fn of detach) fn();
-    },
-  };
-}
-
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {

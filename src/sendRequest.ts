@@ -1,9 +1,9 @@
 import { timeoutManager } from '@tanstack/query-core';
-import { linkedController } from './abortable.js';
 import {
   HttpError,
   InvalidResponseError,
   NetworkError,
+  SessionError,
   SessionNotFoundError,
   TimeoutError,
 } from './errors.js';
@@ -33,60 +33,78 @@ export interface SendOptions {
 const maxAnswerBytes = 1_048_576;
 
 /** Sends one request and returns the answer's payload, unwrapped from its envelope but not yet validated. */
-export async function sendJsonRequest(request: JsonRequest, options: SendOptions): Promise<unknown> {
-  const { controller, release } = linkedController(options.signal);
+export function sendJsonRequest(request: JsonRequest, options: SendOptions): Promise<unknown> {
+  const init: RequestInit = { method: request.method, headers: request.headers };
+  if (request.body !== undefined) {
+    init.body = JSON.stringify(request.body);
+    init.headers = { ...request.headers, 'content-type': 'application/json' };
+  }
+  // The body is read within the exchange: a server that sends headers and then stalls is as unanswered as
+  // one that never connects.
+  return exchange(request.url, init, { ...options, signals: [options.signal] }, async (response) => {
+    const text = await readCapped(response, maxAnswerBytes);
+    if (!response.ok) throw errorFromAnswer(response, text, request.sessionId);
+    return unwrapEnvelope(parseJson(text, response));
+  });
+}
+
+export interface ExchangeOptions {
+  fetch: typeof fetch;
+  timeoutMs: number;
+  /** Each aborts the exchange with its reason, as fetch does: the caller's signal, the manager's destroy. */
+  signals: (AbortSignal | undefined)[];
+  /** One of `signals` that governs the answer's body after the exchange too (the caller's, as with fetch). */
+  lasting?: AbortSignal | undefined;
+}
+
+/**
+ * One fetch under the library's timeout and signals: `read` takes the answer within both. A failure is our
+ * TimeoutError, an aborting signal's reason, a SessionError `read` threw, or a NetworkError.
+ */
+export async function exchange<T>(
+  url: string | URL,
+  init: RequestInit,
+  options: ExchangeOptions,
+  read: (response: Response) => Promise<T>,
+): Promise<T> {
+  const controller = new AbortController();
+  const detach: (() => void)[] = [];
+  for (const signal of options.signals) {
+    if (!signal) continue;
+    const onAbort = () => controller.abort(signal.reason);
+    if (signal.aborted) onAbort();
+    signal.addEventListener('abort', onAbort, { once: true });
+    if (signal !== options.lasting) detach.push(() => signal.removeEventListener('abort', onAbort));
+  }
   let timedOut = false;
-  // The timer covers the whole exchange, body included: a server that sends headers and then stalls
-  // is as unanswered as one that never connects.
   const timer = timeoutManager.setTimeout(() => {
     timedOut = true;
     controller.abort();
   }, options.timeoutMs);
   try {
-    const init: RequestInit = { method: request.method, headers: request.headers, signal: controller.signal };
-    if (request.body !== undefined) {
-      init.body = JSON.stringify(request.body);
-      init.headers = { ...request.headers, 'content-type': 'application/json' };
-    }
-    let response: Response;
-    try {
-      response = await options.fetch(request.url, init);
-    } catch (cause) {
-      throw transportError(cause, { timedOut, timeoutMs: options.timeoutMs }, [options.signal], request.url);
-    }
-    let text: string;
-    try {
-      text = await readCapped(response, maxAnswerBytes);
-    } catch (cause) {
-      if (cause instanceof InvalidResponseError) throw cause;
-      throw transportError(cause, { timedOut, timeoutMs: options.timeoutMs }, [options.signal], request.url);
-    }
-    if (!response.ok) throw errorFromAnswer(response, text, request.sessionId);
-    return unwrapEnvelope(parseJson(text, response));
+    controller.signal.throwIfAborted(); // a transport that ignores signals must not send at all
+    return await read(await options.fetch(url, { ...init, signal: controller.signal }));
+  } catch (cause) {
+    if (cause instanceof SessionError) throw cause;
+    if (timedOut) throw new TimeoutError(options.timeoutMs, { cause });
+    const aborted = options.signals.find((signal) => signal?.aborted);
+    if (aborted) throw aborted.reason;
+    throw networkError(cause, url);
   } finally {
     timeoutManager.clearTimeout(timer);
-    release();
+    for (const fn of detach) fn();
   }
 }
 
-/**
- * What a failed `fetch` means: our own timeout, an abort by one of `signals` (the caller's, or the manager's
- * destroy), which rejects with that signal's reason as fetch does, or else the network.
- */
-export function transportError(
-  cause: unknown,
-  timeout: { timedOut: boolean; timeoutMs: number },
-  signals: (AbortSignal | undefined)[],
-  url: string | URL,
-): unknown {
-  if (timeout.timedOut) return new TimeoutError(timeout.timeoutMs, { cause });
-  const aborted = signals.find((signal) => signal?.aborted);
-  if (aborted) return aborted.reason;
+/** A failed `fetch` that no timeout or signal explains: the network. */
+function networkError(cause: unknown, url: string | URL): NetworkError {
   const why = cause instanceof Error && cause.message ? `: ${cause.message}` : '';
   // A browser reports a CORS refusal as a plain network failure; from another origin, say what to check.
   const page = (globalThis as { location?: { origin?: string } }).location?.origin;
   const crossOrigin = page !== undefined && page !== 'null' && new URL(url, page).origin !== page;
-  const hint = crossOrigin ? ` (cross-origin: does its CORS allow ${page} and the gkc_ headers?)` : '';
+  const hint = crossOrigin
+    ? ` (cross-origin: check that its CORS allows ${page} and the gkc_customerId and gkc_agentId headers)`
+    : '';
   return new NetworkError(`The Knowledge Center could not be reached${why}${hint}`, { cause });
 }
 

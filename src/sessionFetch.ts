@@ -1,7 +1,6 @@
-import { timeoutManager } from '@tanstack/query-core';
 import { abortable } from './abortable.js';
 import type { SessionInfo } from './schemas.js';
-import { readErrorBody, saysSessionNotFound, transportError } from './sendRequest.js';
+import { exchange, readErrorBody, saysSessionNotFound } from './sendRequest.js';
 import { isUnderServer, resolveServer, type ServerLocation } from './serverUrl.js';
 import { identityHeaders } from './sessionClient.js';
 
@@ -120,40 +119,23 @@ async function readUnknownSession(
   return { response, unknownSession: saysSessionNotFound(readErrorBody(text).description) };
 }
 
-async function send(
+/**
+ * The caller's signal governs the whole exchange, body included, as with fetch; the manager's (destroy) and
+ * the timeout only the wait for the answer's headers: the body then belongs to the caller.
+ */
+function send(
   context: SessionFetchContext,
   url: string,
   init: RequestInit,
   callerSignal: AbortSignal | undefined,
 ): Promise<Response> {
-  const controller = new AbortController();
-  let timedOut = false;
-  const abortWith = (signal: AbortSignal) => () => controller.abort(signal.reason);
-  // The caller's signal governs the whole exchange, body included, as with fetch; the manager's and the
-  // timeout only the wait for the answer's headers (the body then belongs to the caller).
-  const onCallerAbort = callerSignal && abortWith(callerSignal);
-  const onDestroy = abortWith(context.signal);
-  if (callerSignal?.aborted || context.signal.aborted)
-    throw (callerSignal?.aborted ? callerSignal : context.signal).reason;
-  if (onCallerAbort) callerSignal?.addEventListener('abort', onCallerAbort, { once: true });
-  context.signal.addEventListener('abort', onDestroy, { once: true });
-  const timer = timeoutManager.setTimeout(() => {
-    timedOut = true;
-    controller.abort();
-  }, context.timeoutMs);
-  try {
-    return await context.transport(url, { ...init, signal: controller.signal });
-  } catch (cause) {
-    throw transportError(
-      cause,
-      { timedOut, timeoutMs: context.timeoutMs },
-      [callerSignal, context.signal],
-      url,
-    );
-  } finally {
-    timeoutManager.clearTimeout(timer);
-    context.signal.removeEventListener('abort', onDestroy);
-  }
+  const { transport, timeoutMs, signal } = context;
+  return exchange(
+    url,
+    init,
+    { fetch: transport, timeoutMs, signals: [callerSignal, signal], lasting: callerSignal },
+    async (response) => response,
+  );
 }
 
 /** The fields of a Request as a RequestInit, its body read into memory; `init` wins where it says something. */

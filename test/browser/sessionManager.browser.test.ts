@@ -269,7 +269,7 @@ for (const engineName of selectedEngines()) {
             const page = await open({ baseUrl, customerId: 'c-cors', retry: false });
             const result = await started(page);
             expect(result.error).toMatch(
-              /^NetworkError: .*CORS settings allow http:\/\/127\.0\.0\.1:\d+ and the gkc_customerId/,
+              /^NetworkError: .*CORS allows http:\/\/127\.0\.0\.1:\d+ and the gkc_customerId/,
             );
             expect(server.calls('create')).toHaveLength(0); // the preflight said no: the Create never left
             const anonymous = await open({ baseUrl, retry: false });
