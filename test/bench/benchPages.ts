@@ -6,23 +6,18 @@ import type { AddressInfo } from 'node:net';
 import type { Browser, Page } from 'playwright-core';
 import { bundle, launchChromium } from '../browser/harness';
 import { createKnowledgeServer, type KnowledgeServer } from '../server/knowledgeServer';
-
-/** What a page reports of its start-up work, on its own clock (`performance.now()`). */
-export interface PageStart {
-  /** From just before the work began until it was done (every ready() resolved, or the record validated). */
-  ms: number;
-  /** When it was done. */
-  readyAt: number;
-  error?: string;
-}
+import type { PageStart } from './pageStart';
 
 export interface BenchPages {
   server: KnowledgeServer;
   browser: Browser;
-  /** The library's page with `managers` started at load (none: the bench drives it). */
-  libraryUrl(managers: number): string;
-  /** The page without the library: the warm floor, or the cold-start control. */
-  floorUrl(mode: 'warm' | 'cold'): string;
+  /**
+   * The library's page with `managers` started as its module runs, or when the bench says so (`later`); none:
+   * the bench drives the page.
+   */
+  libraryUrl(managers: number, later?: boolean): string;
+  /** The page without the library: the warm floor, or the cold-start control; `later` as above. */
+  floorUrl(mode: 'warm' | 'cold', later?: boolean): string;
   close(): Promise<void>;
 }
 
@@ -65,8 +60,8 @@ export async function startBenchPages(): Promise<BenchPages> {
   return {
     server,
     browser,
-    libraryUrl: (managers) => `${origin}/library.html?managers=${managers}`,
-    floorUrl: (mode) => `${origin}/floor.html?${mode}`,
+    libraryUrl: (managers, later) => `${origin}/library.html?managers=${managers}${later ? '&later' : ''}`,
+    floorUrl: (mode, later) => `${origin}/floor.html?${mode}${later ? '&later' : ''}`,
     async close() {
       await browser.close();
       http.closeAllConnections();
@@ -75,13 +70,9 @@ export async function startBenchPages(): Promise<BenchPages> {
   };
 }
 
-/** The page's start-up report; its error, if any, fails the bench (a failed start times nothing). */
-export async function startOf(page: Page, side: 'library' | 'floor'): Promise<PageStart> {
-  const start =
-    side === 'library'
-      ? await page.evaluate(() => window.benchLibrary.start)
-      : await page.evaluate(() => window.benchFloor);
-  if (!start) throw new Error(`${page.url()} started nothing`);
+/** The page's start-up report (begun now if it waits for the bench); its error fails the bench. */
+export async function startOf(page: Page): Promise<PageStart> {
+  const start = await page.evaluate(() => window.benchBegin());
   if (start.error) throw new Error(`${page.url()}: ${start.error}`);
   return start;
 }

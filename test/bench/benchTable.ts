@@ -39,11 +39,16 @@ export function format(value: number, unit: Unit): string {
   return `${value.toFixed(2)} ${unit}`;
 }
 
+/** `1 load`, `2 loads`. */
+export function count(n: number, word: string): string {
+  return `${n} ${word}${n === 1 ? '' : 's'}`;
+}
+
 /** `25 loads, 2.41–5.10 ms`: how many samples (`what`, in the singular), the smallest and the largest. */
 export function spread(values: readonly number[], unit: Unit, what: string): string {
   const low = format(Math.min(...values), unit);
   const high = format(Math.max(...values), unit);
-  return `${values.length} ${what}${values.length === 1 ? '' : 's'}, ${low === high ? low : `${low}–${high}`}`;
+  return `${count(values.length, what)}, ${low === high ? low : `${low}–${high}`}`;
 }
 
 export class BenchTable {
@@ -99,6 +104,20 @@ export class BenchTable {
       ...lines.map(render),
     ].join('\n');
   }
+}
+
+/** Wraps `text` at `width` columns, as the documentation is wrapped; lines after the first start with `indent`. */
+export function wrap(text: string, width = 110, indent = ''): string {
+  const lines: string[] = [];
+  let line = '';
+  for (const word of text.split(' ')) {
+    const next = line ? `${line} ${word}` : word;
+    if (next.length > width && line) {
+      lines.push(line);
+      line = `${indent}${word}`;
+    } else line = next;
+  }
+  return [...lines, line].join('\n');
 }
 
 export const benchStart = '<!-- bench:start -->';

@@ -2,7 +2,7 @@
 // over many managers' lives.
 import type { Page } from 'playwright-core';
 import { type BenchPages, settle } from './benchPages';
-import { type BenchTable, format, median, spread } from './benchTable';
+import { type BenchTable, count, format, median, spread } from './benchTable';
 
 /** A fresh profile with the library's page loaded and one manager started and ready (a cold start). */
 async function readyPage(bench: BenchPages): Promise<{ page: Page; close(): Promise<void> }> {
@@ -31,7 +31,7 @@ export async function measureFetch(
   { rounds, pairs }: { rounds: number; pairs: number },
 ): Promise<void> {
   const { page, close } = await readyPage(bench);
-  const round = (count: number) =>
+  const round = (size: number) =>
     page.evaluate(async (n) => {
       const manager = window.benchLibrary.manager as NonNullable<typeof window.benchLibrary.manager>;
       const { sessionId } = await manager.ready();
@@ -50,7 +50,7 @@ export async function measureFetch(
         else await plainCall().then(managedCall);
       }
       return { managed, plain };
-    }, count);
+    }, size);
   await round(Math.max(20, pairs / 2));
   const ratios: number[] = [];
   const plainMs: number[] = [];
@@ -100,10 +100,10 @@ export async function measureBursts(bench: BenchPages, table: BenchTable, rounds
     for (const [i, { size, gapMs }] of kinds.entries()) {
       const from = bench.server.log.length;
       await page.evaluate(
-        async ([count, gap, burst]) => {
+        async ([size, gap, burst]) => {
           const manager = window.benchLibrary.manager as NonNullable<typeof window.benchLibrary.manager>;
           const calls: Promise<unknown>[] = [];
-          for (let n = 0; n < count; n++) {
+          for (let n = 0; n < size; n++) {
             calls.push(manager.update({ visitId: `v-${burst}-${n}` }));
             if (gap) await new Promise((resolve) => setTimeout(resolve, gap));
           }
@@ -128,7 +128,7 @@ export async function measureBursts(bench: BenchPages, table: BenchTable, rounds
   }
   table.note(
     `A burst of 40 or 100 \`update()\` calls, in one turn or 1 ms apart, sent at most ` +
-      `${Math.max(...counts.flat())} Update(s): the delivery waits for the changes to pause (\`coalesceMs\`).`,
+      `${count(Math.max(...counts.flat()), 'Update')}: the delivery waits for the changes to pause (\`coalesceMs\`).`,
   );
 }
 
@@ -138,14 +138,14 @@ export async function measureHeap(bench: BenchPages, table: BenchTable): Promise
   const page = await context.newPage();
   await page.goto(bench.libraryUrl(0));
   const cdp = await context.newCDPSession(page);
-  const cycle = (count: number) =>
+  const cycle = (cycles: number) =>
     page.evaluate(async (n) => {
       for (let i = 0; i < n; i++) {
         const manager = window.benchLibrary.gkc.createSessionManager({ baseUrl: '/gks-server/v1' });
         await manager.ready();
         manager.destroy();
       }
-    }, count);
+    }, cycles);
   const heap = async () => {
     await cdp.send('HeapProfiler.collectGarbage');
     return (await cdp.send('Runtime.getHeapUsage')).usedSize;

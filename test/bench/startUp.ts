@@ -2,7 +2,7 @@
 // the no-library control. Each sample is a fresh page load whose first IndexedDB access is the one timed.
 import type { Page } from 'playwright-core';
 import { type BenchPages, requestsBy, settle, startOf } from './benchPages';
-import { type BenchTable, format, median, spread } from './benchTable';
+import { type BenchTable, count, format, median, spread } from './benchTable';
 
 interface LibraryLoad {
   ms: number;
@@ -18,6 +18,11 @@ interface LibraryLoad {
  * sample is a navigation of one tab to a new document, the sides in turn and the order rotated every round
  * (floor, one, five; one, five, floor; ...), so that drift in the machine's load reaches the three alike and
  * each follows each. A page is left only once its background requests are over: none overlaps the next load.
+ *
+ * The timed work begins when the bench says so, once the page has loaded (`later`): begun while the module
+ * runs, it would share its time with the rest of the page load (parsing, the driver's own bookkeeping of the
+ * new document), and the floor's small script begins earlier in that load than the library's, so that the two
+ * would not meet the same page.
  */
 export async function measureWarmStart(
   bench: BenchPages,
@@ -29,15 +34,15 @@ export async function measureWarmStart(
   const page = await context.newPage();
   const floor = async () => {
     const from = server.log.length;
-    await page.goto(bench.floorUrl('warm'));
-    const { ms } = await startOf(page, 'floor');
+    await page.goto(bench.floorUrl('warm', true));
+    const { ms } = await startOf(page);
     if (server.log.length !== from) throw new Error('the floor page sent a request');
     return ms;
   };
   const library = async (managers: number): Promise<LibraryLoad> => {
     const from = server.log.length;
-    await page.goto(bench.libraryUrl(managers));
-    const start = await startOf(page, 'library');
+    await page.goto(bench.libraryUrl(managers, true));
+    const start = await startOf(page);
     const requests = await settle(server, from);
     const retrieves = server.log.slice(from).filter((entry) => entry.call === 'retrieve').length;
     return { ms: start.ms, before: await requestsBy(page, start.readyAt), requests, retrieves };
@@ -65,7 +70,7 @@ export async function measureWarmStart(
   const before = [...one, ...five].map((load) => load.before);
   const during = one.map((load) => load.requests);
   const retrieves = five.map((load) => load.retrieves);
-  const each = `${loads} page loads each, interleaved`;
+  const each = `${count(loads, 'page load')} each, interleaved`;
   table.add({
     measure: 'warm start: ready() / floor, ratio of medians',
     value: warm,
@@ -127,16 +132,18 @@ export async function measureWarmStart(
     timing: false,
     how: spread(retrieves, 'requests', 'load'),
   });
+  const early = Math.max(...before);
   table.note(
-    `A warm \`ready()\` took ${format(median(oneMs), 'ms')} at the median of ${loads} page loads, ` +
-      `${format(warm, 'x')} times the floor's ${format(median(floorMs), 'ms')}. At most ` +
-      `${Math.max(...before)} request(s) left before \`ready()\` resolved, and a warm page load sent at most ` +
-      `${Math.max(...during)} (the background Retrieve that checks the session).`,
+    `A warm \`ready()\` took ${format(median(oneMs), 'ms')} at the median of ${count(loads, 'page load')}, ` +
+      `${format(warm, 'x')} times the floor's ${format(median(floorMs), 'ms')}. ` +
+      `${early === 0 ? 'No request' : `Up to ${count(early, 'request')}`} left before \`ready()\` resolved, ` +
+      `and a warm page load sent at most ${count(Math.max(...during), 'request')} (the background Retrieve ` +
+      'that checks the session).',
   );
   table.note(
     `Five managers of one server in one page were all ready in ${format(median(fiveMs), 'ms')}, ` +
-      `${format(together, 'x')} times one manager's time, with at most ${Math.max(...retrieves)} Retrieve(s) ` +
-      'per page load.',
+      `${format(together, 'x')} times one manager's time, with at most ` +
+      `${count(Math.max(...retrieves), 'Retrieve')} per page load.`,
   );
 }
 
@@ -148,12 +155,12 @@ export async function measureWarmStart(
  */
 export async function measureColdTabs(bench: BenchPages, table: BenchTable, rounds: number): Promise<void> {
   const { server } = bench;
-  const slowest = async (count: number, url: string, side: 'library' | 'floor') => {
+  const slowest = async (tabs: number, url: string) => {
     const context = await bench.browser.newContext();
     try {
-      const pages: Page[] = await Promise.all(Array.from({ length: count }, () => context.newPage()));
+      const pages: Page[] = await Promise.all(Array.from({ length: tabs }, () => context.newPage()));
       await Promise.all(pages.map((page) => page.goto(url)));
-      const starts = await Promise.all(pages.map((page) => startOf(page, side)));
+      const starts = await Promise.all(pages.map((page) => startOf(page)));
       return Math.max(...starts.map((start) => start.ms));
     } finally {
       await context.close();
@@ -165,14 +172,14 @@ export async function measureColdTabs(bench: BenchPages, table: BenchTable, roun
   const controlSix: number[] = [];
   const creates: number[] = [];
   const library = async () => {
-    one.push(await slowest(1, bench.libraryUrl(1), 'library'));
+    one.push(await slowest(1, bench.libraryUrl(1)));
     const from = server.log.length;
-    six.push(await slowest(6, bench.libraryUrl(1), 'library'));
+    six.push(await slowest(6, bench.libraryUrl(1)));
     creates.push(server.log.slice(from).filter((entry) => entry.call === 'create').length);
   };
   const control = async () => {
-    controlOne.push(await slowest(1, bench.floorUrl('cold'), 'floor'));
-    controlSix.push(await slowest(6, bench.floorUrl('cold'), 'floor'));
+    controlOne.push(await slowest(1, bench.floorUrl('cold')));
+    controlSix.push(await slowest(6, bench.floorUrl('cold')));
   };
   for (let round = 0; round < rounds; round++) {
     for (const side of round % 2 ? [control, library] : [library, control]) await side();
@@ -194,7 +201,7 @@ export async function measureColdTabs(bench: BenchPages, table: BenchTable, roun
     unit: 'x',
     target: { op: '<=', limit: 1.5 },
     timing: true,
-    how: `${rounds} round${rounds === 1 ? '' : 's'}, the control in the same rounds`,
+    how: `${count(rounds, 'round')}, the control in the same rounds`,
   });
   table.add({
     measure: "six cold tabs: slowest tab's ready() / one tab's, ratio of medians",
