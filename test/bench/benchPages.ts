@@ -24,11 +24,16 @@ export interface BenchPages {
 const pageEntries = { library: '../bench/libraryPage.ts', floor: '../bench/floorPage.ts' } as const;
 
 export async function startBenchPages(): Promise<BenchPages> {
+  const launching = launchChromium();
   // Bundled once, as an application ships them (paths relative to test/browser/harness.ts).
-  const [library, floor, browser] = await Promise.all([
-    bundle(pageEntries.library),
-    bundle(pageEntries.floor),
-    launchChromium(),
+  const bundles = Promise.all([bundle(pageEntries.library), bundle(pageEntries.floor)]);
+  // A failed bundle must not leave Chromium running (it would keep the process alive).
+  const [[library, floor], browser] = await Promise.all([
+    bundles.catch(async (error: unknown) => {
+      await (await launching).close();
+      throw error;
+    }),
+    launching,
   ]);
   const scripts: Record<string, string> = { '/library.js': library, '/floor.js': floor };
   const server = createKnowledgeServer();
