@@ -137,8 +137,8 @@ export async function measureWarmStart(
     `A warm \`ready()\` took ${format(median(oneMs), 'ms')} at the median of ${count(loads, 'page load')}, ` +
       `${format(warm, 'x')} times the floor's ${format(median(floorMs), 'ms')}. ` +
       `${early === 0 ? 'No request' : `Up to ${count(early, 'request')}`} left before \`ready()\` resolved, ` +
-      `and a warm page load sent at most ${count(Math.max(...during), 'request')} (the background Retrieve ` +
-      'that checks the session).',
+      `and a warm page load sent at most ${count(Math.max(...during), 'request')}` +
+      (Math.max(...during) > 0 ? ' (the background Retrieve that checks the session).' : '.'),
   );
   table.note(
     `Five managers of one server in one page were all ready in ${format(median(fiveMs), 'ms')}, ` +
