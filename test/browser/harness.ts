@@ -13,7 +13,7 @@ import { type Engine, type EngineName, launchEngine, offlineEmulationScript, typ
 export { chromiumArgs, chromiumPath, launchChromium } from './engines';
 
 /** Bundles `entry` (and what it imports) into one ES module, in memory. */
-export async function bundle(entry: string): Promise<string> {
+export async function bundle(entry: string, { minify = false } = {}): Promise<string> {
   const output = await build({
     configFile: false,
     logLevel: 'silent',
@@ -21,7 +21,7 @@ export async function bundle(entry: string): Promise<string> {
     define: { 'process.env.NODE_ENV': JSON.stringify('production') },
     build: {
       write: false,
-      minify: false,
+      minify,
       target: 'es2022',
       lib: { entry: fileURLToPath(new URL(entry, import.meta.url)), formats: ['es'], fileName: 'entry' },
     },
