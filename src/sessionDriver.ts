@@ -1,18 +1,16 @@
 import { timeoutManager } from '@tanstack/query-core';
 import { DestroyedError, type StorageError, toError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
-import { watchPageLifecycle } from './pageLifecycle.js';
 import { type PlanDriver, recordWriteOf, runPlans } from './planRunner.js';
 import type { SessionInfo } from './schemas.js';
 import { SessionCallers } from './sessionCallers.js';
 import type { ChannelMessage } from './sessionChannel.js';
-import { type SessionClient, sessionClientFor, transportOf } from './sessionClient.js';
+import { type SessionClient, sessionClientFor } from './sessionClient.js';
 import { type CoreEvent, type CoreState, initialState, reduce, withdrew } from './sessionCore.js';
-import type { SessionFetchContext } from './sessionFetch.js';
 import { type HubMember, hubFor, randomId, releaseHub, type SessionHub } from './sessionHub.js';
 import { withSessionLock } from './sessionLock.js';
 import { type Intent, own } from './sessionPlan.js';
-import { sessionQueryKey } from './sessionQuery.js';
+import { queryKeyOf } from './sessionQuery.js';
 import { type FieldValues, preciseNow, type StoredRecord, syncedFields } from './sessionRecord.js';
 import { toSnapshot } from './sessionSnapshot.js';
 import { report, type SessionSnapshot, SessionState, type SnapshotListener } from './sessionState.js';
@@ -40,7 +38,8 @@ export class SessionDriver implements HubMember {
   #hub: SessionHub | null = null;
   #starting = false;
   readonly #callers = new SessionCallers();
-  #detach: (() => void) | null = null;
+  /** Stops what `#watch` started; null until then. */
+  #unwatch: (() => void) | null = null;
   /** Writes of this manager's own changes, in order: they reach the store before anything is sent. */
   #persisting: Promise<unknown> = Promise.resolve();
   /** The record as this manager first read it. */
@@ -51,13 +50,8 @@ export class SessionDriver implements HubMember {
     this.#options = options;
     this.#onAttach = onAttach;
     this.owner = randomId();
-    this.#client = sessionClientFor({
-      server: options.server,
-      retry: options.retry,
-      timeoutMs: options.timeoutMs,
-      fetch: options.fetch,
-    });
-    this.queryKey = sessionQueryKey(options.server.baseUrl, options.server.tenantId);
+    this.#client = sessionClientFor(options);
+    this.queryKey = queryKeyOf(options.server);
     this.#queue = new UpdateQueue({
       queryClient: options.queryClient,
       mutationKey: [...this.queryKey, 'update'],
@@ -120,19 +114,15 @@ export class SessionDriver implements HubMember {
     }
   }
 
-  /** What `manager.fetch` needs: the session, and one recovery per lost id (planned under the lock). */
-  fetchContext(): SessionFetchContext {
-    return {
-      server: this.#options.server,
-      transport: transportOf(this.#options.fetch),
-      timeoutMs: this.#options.timeoutMs,
-      signal: this.#abort.signal,
-      ready: () => this.ready(),
-      recover: async (lostId) => {
-        await this.#locked({ type: 'lost', sessionId: lostId });
-        return this.ready();
-      },
-    };
+  /** Aborted by `destroy()`, with a DestroyedError. */
+  get signal(): AbortSignal {
+    return this.#abort.signal;
+  }
+
+  /** A new session in place of `lostId`: one recovery per lost id, planned under the lock. */
+  async recover(lostId: string): Promise<SessionInfo> {
+    await this.#locked({ type: 'lost', sessionId: lostId });
+    return this.ready();
   }
 
   destroy(): void {
@@ -142,8 +132,11 @@ export class SessionDriver implements HubMember {
     this.#dispatch({ type: 'destroyed' });
     this.#callers.failAll(error);
     this.#queue.stop();
-    this.#detach?.();
+    this.#unwatch?.();
     this.#view.dispose();
+    const hub = this.#hub;
+    // The last change written first: the others then find it in the store when told this one is gone.
+    if (hub) void this.#persisting.then(() => this.#goodbye(hub, true));
   }
 
   // HubMember: what other managers of this server tell this one.
@@ -231,19 +224,23 @@ export class SessionDriver implements HubMember {
   #start(): void {
     if (this.#starting || this.destroyed) return;
     this.#starting = true;
-    // The read is issued first: IndexedDB opens in the browser's process while this thread sets up the rest
-    // (channel, locks, listeners). Both in this one task, so whatever another tab writes meanwhile is either
-    // in what the read finds or announced on the channel already open.
+    // The read is issued first, and the rest (channel, locks, listeners) set up once the record is in: on a
+    // warm start after ready() has resolved, on a cold one before the lock is asked for. Either then asks the
+    // store what it did not hear meanwhile (#watch).
     const hub = this.#hub ?? hubFor(this.#options);
     const reading = this.#state.epoch === null ? hub.readAtStart() : null;
-    this.#attach(hub);
+    this.#attach(hub, !reading);
     if (reading) this.#startRead = reading.catch(() => null);
     this.#dispatch({ type: 'start' });
     const run = async () => {
       const record = await reading;
       this.#throwIfDestroyed();
       if (reading) this.#dispatch({ type: 'record', record, remote: false, restore: true });
-      if (this.#state.session) return this.#restored(hub);
+      if (this.#state.session) {
+        timeoutManager.setTimeout(() => this.#attach(hub), 0); // after ready()'s callers have run
+        return this.#restored(hub);
+      }
+      this.#attach(hub);
       await this.#locked({ type: 'establish' });
       if (this.#hasOwnWork()) this.#queue.flush();
     };
@@ -353,45 +350,49 @@ export class SessionDriver implements HubMember {
   }
 
   /**
-   * Starts what the manager needs once in use: its hub (store, channel, owner lock), the update queue's
-   * watch on connectivity, what `onAttach` starts, and the page lifecycle (release on
-   * `pagehide`, catch up from the store on `pageshow`).
+   * Joins the hub (its store) and, unless `watch` is false, starts what the manager needs once in use: the
+   * channel, the owner lock (which tells other tabs it lives), the update queue's watch on connectivity,
+   * what `onAttach` starts, and the page lifecycle (release on `pagehide`, catch up on `pageshow`). A warm
+   * start watches only once `ready()` has resolved: none of it is needed to show the stored session, and
+   * it would keep the thread busy while IndexedDB answers (a first Web Lock request alone costs ~0.6 ms).
    */
-  #attach(hub = this.#hub ?? hubFor(this.#options)): SessionHub {
-    if (this.#hub) return this.#hub;
-    this.#hub = hub;
-    hub.join(this);
-    this.#queue.start();
-    const stopTracker = this.#onAttach();
-    const stopPage = watchPageLifecycle({
-      onHide: () => {
-        this.#goodbye(hub);
-        hub.suspend();
-      },
-      onRestore: () => {
-        if (this.destroyed) return;
-        hub.resume();
-        // Messages sent while the page was in the cache are lost: the store says what changed meanwhile.
-        hub.store.read().then(
-          (record) => this.#dispatch({ type: 'record', record, remote: true }),
-          () => {},
-        );
-      },
-    });
-    this.#detach = () => {
-      stopTracker();
-      stopPage();
-      // The last change written first: the others then find it in the store when told this one is gone.
-      void this.#persisting.then(() => {
-        this.#goodbye(hub);
-        releaseHub(hub, this);
-      });
-    };
-    return hub;
+  #attach(hub = this.#hub ?? hubFor(this.#options), watch = true): SessionHub {
+    if (!this.#hub) {
+      this.#hub = hub;
+      hub.join(this);
+    }
+    if (watch && !this.#unwatch && !this.destroyed) this.#watch(this.#hub);
+    return this.#hub;
   }
 
-  /** Tells the others this manager is gone: they take over what it has not sent. */
-  #goodbye(hub: SessionHub): void {
+  #watch(hub: SessionHub): void {
+    hub.listen();
+    // What the other tabs said before the channel was open is lost: a manager that has taken in a record
+    // without it (a warm start) asks the store what changed since.
+    if (this.#state.epoch !== null) this.#catchUp(hub);
+    hub.holdOwnerLock(this);
+    this.#queue.start();
+    this.#unwatch = this.#onAttach();
+  }
+
+  onPageHide(): void {
+    if (this.#hub) this.#goodbye(this.#hub);
+  }
+
+  onPageRestore(): void {
+    if (this.#hub && !this.destroyed) this.#catchUp(this.#hub);
+  }
+
+  #catchUp(hub: SessionHub): void {
+    hub.store.read().then(
+      (record) => this.#dispatch({ type: 'record', record, remote: true }),
+      () => {},
+    );
+  }
+
+  /** Tells the others this manager is gone: they take over what it has not sent. `leave`: the hub too. */
+  #goodbye(hub: SessionHub, leave = false): void {
     if (this.#hasOwnWork()) hub.post(this, { type: 'gone', owner: this.owner });
+    if (leave) releaseHub(hub, this);
   }
 }

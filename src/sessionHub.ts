@@ -1,5 +1,6 @@
 import type { StorageError } from './errors.js';
 import type { ResolvedOptions } from './options.js';
+import { watchPageLifecycle } from './pageLifecycle.js';
 import { type ChannelMessage, SessionChannel } from './sessionChannel.js';
 import type { LockManagerLike } from './sessionLock.js';
 import { mergeRecord, preciseNow, type RecordWrite, type StoredRecord } from './sessionRecord.js';
@@ -10,6 +11,10 @@ export interface HubMember {
   readonly owner: string;
   onMessage(message: ChannelMessage): void;
   onStorageFailed(error: StorageError): void;
+  /** The page is hidden (it may be frozen or closed next); the hub lets go of what it holds right after. */
+  onPageHide(): void;
+  /** The page came back from the back/forward cache: what the other tabs said meanwhile was not heard. */
+  onPageRestore(): void;
 }
 
 /**
@@ -30,6 +35,7 @@ export class SessionHub {
   readonly #options: ResolvedOptions;
   #reading: Promise<StoredRecord | null> | null = null;
   readonly #ownerLocks = new Map<HubMember, () => void>();
+  #unwatchPage: (() => void) | undefined;
 
   constructor(options: ResolvedOptions, loadedAt: number) {
     this.#options = options;
@@ -63,12 +69,28 @@ export class SessionHub {
 
   join(member: HubMember): void {
     this.#members.add(member);
+  }
+
+  /**
+   * Opens the channel to the other tabs and watches the page's lifecycle (a first open costs the page's
+   * thread a little: not on the way to ready()).
+   */
+  listen(): void {
     this.#channel.open();
-    this.#holdOwnerLock(member);
+    this.#unwatchPage ??= watchPageLifecycle({
+      onHide: () => {
+        for (const member of this.#members) member.onPageHide();
+        this.#suspend();
+      },
+      onRestore: () => {
+        this.#resume();
+        for (const member of this.#members) member.onPageRestore();
+      },
+    });
   }
 
   /** Held while a manager lives: another tab that finds it free knows that manager's changes are orphans. */
-  #holdOwnerLock(member: HubMember): void {
+  holdOwnerLock(member: HubMember): void {
     const locks = this.#locks;
     if (!locks?.query || this.#ownerLocks.has(member)) return;
     const held = new Promise<void>((resolve) => this.#ownerLocks.set(member, resolve));
@@ -146,20 +168,22 @@ export class SessionHub {
 
   /**
    * Releases the owner locks, the channel and the storage connection (pagehide: each can keep a page out of
-   * the back/forward cache); `resume` takes them again.
+   * the back/forward cache); `#resume` takes them again.
    */
-  suspend(): void {
+  #suspend(): void {
     this.#releaseOwnerLocks();
     this.#channel.close();
     this.store.close();
   }
 
-  resume(): void {
+  #resume(): void {
     if (this.#members.size > 0) this.#channel.open();
-    for (const member of this.#members) this.#holdOwnerLock(member);
+    for (const member of this.#members) this.holdOwnerLock(member);
   }
 
   close(): void {
+    this.#unwatchPage?.();
+    this.#unwatchPage = undefined;
     this.#channel.close();
     this.store.close();
   }

@@ -1,9 +1,9 @@
 import { DestroyedError } from './errors.js';
 import { resolveOptions, type SessionManagerOptions } from './options.js';
 import type { SessionInfo } from './schemas.js';
-import type { Identity, VisitData } from './sessionClient.js';
+import { type Identity, transportOf, type VisitData } from './sessionClient.js';
 import { SessionDriver } from './sessionDriver.js';
-import { fetchUnderSession } from './sessionFetch.js';
+import { fetchUnderSession, type SessionFetchContext } from './sessionFetch.js';
 import { type SyncedField, syncedFields } from './sessionRecord.js';
 import type { SessionSnapshot, SnapshotListener } from './sessionState.js';
 import { identityValues, pickValues, visitValues } from './sessionValues.js';
@@ -53,6 +53,15 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
       : () => {},
   );
 
+  const carrier: SessionFetchContext = {
+    server: resolved.server,
+    transport: transportOf(resolved.fetch),
+    timeoutMs: resolved.timeoutMs,
+    signal: manager.signal,
+    ready: () => manager.ready(),
+    recover: (lostId) => manager.recover(lostId),
+  };
+
   async function identify(identity: Identity): Promise<SessionInfo> {
     const values = identityValues(identity);
     const shown = manager.readySession();
@@ -78,9 +87,7 @@ export function createSessionManager(options: SessionManagerOptions): SessionMan
     update: async (patch) => manager.change(visitValues(patch)),
     identify,
     fetch: (input, init) =>
-      manager.destroyed
-        ? Promise.reject(new DestroyedError())
-        : fetchUnderSession(manager.fetchContext(), input, init),
+      manager.destroyed ? Promise.reject(new DestroyedError()) : fetchUnderSession(carrier, input, init),
     reset: async () => {
       await manager.replace('reset');
       return manager.ready();

@@ -1,4 +1,4 @@
-import { resolveServer } from './serverUrl.js';
+import { resolveServer, type ServerLocation } from './serverUrl.js';
 
 /**
  * Where the current SessionInfo lives in the application's QueryClient (the `queryClient` option), so that apps
@@ -12,5 +12,9 @@ export function sessionQueryKey(
   tenantId?: string,
 ): readonly ['gkc-session', string, string | null] {
   // The same key however the root is written (a trailing slash, a path against the page).
-  return ['gkc-session', resolveServer(baseUrl, tenantId).baseUrl, tenantId ?? null] as const;
+  return queryKeyOf(resolveServer(baseUrl, tenantId));
+}
+
+export function queryKeyOf(server: ServerLocation): readonly ['gkc-session', string, string | null] {
+  return ['gkc-session', server.baseUrl, server.tenantId ?? null] as const;
 }

@@ -41,8 +41,7 @@ export interface UpdateQueueOptions {
  */
 export class UpdateQueue {
   readonly #options: UpdateQueueOptions;
-  readonly #cache: MutationCache;
-  readonly #client: QueryClient;
+  #mutationCache: MutationCache | undefined;
   /** A mutation waits to start: the changes made meanwhile will travel with it. */
   #waiting = false;
   #mutations = new Set<Mutation<void, unknown, undefined, unknown>>();
@@ -54,12 +53,16 @@ export class UpdateQueue {
 
   constructor(options: UpdateQueueOptions) {
     this.#options = options;
-    // Without the application's QueryClient, a MutationCache alone runs the mutations: a QueryClient of our
-    // own would bring its query cache, queries and infinite-query behaviour (4 KB gzipped) to hold one value
-    // nobody could read. `build` asks the client only for its default options, and there are none.
-    this.#cache = options.queryClient?.getMutationCache() ?? new MutationCache();
-    this.#client =
-      options.queryClient ?? ({ defaultMutationOptions: (o: object) => o } as unknown as QueryClient);
+  }
+
+  /**
+   * Without the application's QueryClient, a MutationCache alone runs the mutations: a QueryClient of our own
+   * would bring its query cache, queries and infinite-query behaviour (4 KB gzipped) to hold one value nobody
+   * could read. Made on first use: a page load that sends nothing need not build it.
+   */
+  get #cache(): MutationCache {
+    this.#mutationCache ??= this.#options.queryClient?.getMutationCache() ?? new MutationCache();
+    return this.#mutationCache;
   }
 
   /** Starts watching connectivity and focus (query-core's managers attach their listeners on demand). */
@@ -115,7 +118,10 @@ export class UpdateQueue {
 
   #send(): void {
     const { mutationKey, scopeId, retry } = this.#options;
-    const mutation = this.#cache.build<void, unknown, undefined, unknown>(this.#client, {
+    // `build` asks the client only for its default options; our own cache has none.
+    const client =
+      this.#options.queryClient ?? ({ defaultMutationOptions: (o: object) => o } as unknown as QueryClient);
+    const mutation = this.#cache.build<void, unknown, undefined, unknown>(client, {
       mutationKey,
       scope: { id: scopeId },
       networkMode: 'online',
@@ -146,10 +152,10 @@ export class UpdateQueue {
     if (this.#window !== undefined) timeoutManager.clearTimeout(this.#window);
     for (const unsubscribe of this.#unsubscribe.splice(0)) unsubscribe();
     // Paused mutations of a destroyed manager must not wake up in a QueryClient the application keeps.
-    for (const mutation of this.#mutations) this.#cache.remove(mutation);
+    for (const mutation of this.#mutations) this.#mutationCache?.remove(mutation);
     this.#mutations.clear();
     // Our own cache's finished mutations would otherwise wait out their garbage-collection timers.
-    if (!this.#options.queryClient) this.#cache.clear();
+    if (!this.#options.queryClient) this.#mutationCache?.clear();
   }
 
   #scheduleRetry(): void {

@@ -510,6 +510,26 @@ describe('teardown', () => {
     await vi.waitFor(() => expect(m.getSnapshot().session?.sessionId).toBe('changed-meanwhile'));
     expect(m.getSnapshot().change).toMatchObject({ reason: 'reset', remote: true });
   });
+
+  it('catches up on what another tab stored between its warm start and opening the channel', async () => {
+    const { baseUrl } = await startStandIn();
+    const key = `${baseUrl}|`;
+    const values = new Map<string, unknown>([[key, storedRecord({ sessionId: 'read-at-start' })]]);
+    const store = {
+      get: async (k: string) => {
+        const value = values.get(k);
+        // Another tab resets the session just after this read, before this manager listens to any tab.
+        values.set(k, storedRecord({ sessionId: 'stored-meanwhile' }, { epoch: 1, reason: 'reset' }));
+        return value;
+      },
+      set: async (k: string, value: unknown) => void values.set(k, value),
+      del: async (k: string) => void values.delete(k),
+    };
+    const m = manager({ baseUrl, storage: store, revalidate: false });
+    expect((await m.ready()).sessionId).toBe('read-at-start');
+    await vi.waitFor(() => expect(m.getSnapshot().session?.sessionId).toBe('stored-meanwhile'));
+    expect(m.getSnapshot().change).toMatchObject({ reason: 'reset', remote: true });
+  });
 });
 
 describe('options', () => {
