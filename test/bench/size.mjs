@@ -2,7 +2,7 @@
 // states against the one measured (so that the claim cannot go stale). Exits 1 when the README's figure is
 // off or a ceiling is exceeded (the size as last won back, plus a little: it may not grow again unnoticed),
 // and, with --strict, when a budget (the target) is exceeded.
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
@@ -58,6 +58,35 @@ for (const [name, size, budget, ceiling] of [
   console.log(
     `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${kb(budget)} KB | ${within ? 'yes' : 'NO'} | ${kb(ceiling)} KB | ${under ? 'yes' : 'NO'} |`,
   );
+}
+
+// docs/performance.md's size table, between its markers: rewritten with --write, else checked.
+const docPath = `${root}/docs/performance.md`;
+const doc = readFileSync(docPath, 'utf8');
+const table = [
+  '| what | gzip | target | ceiling (no growth) |',
+  '|---|---|---|---|',
+  ...[
+    ["the library's own code (dependencies as imports)", own, budgets.own, ceilings.own],
+    ['the whole bundle with query-core, zod/mini and idb-keyval', bundle, budgets.bundle, ceilings.bundle],
+  ].map(
+    ([name, size, budget, ceiling]) =>
+      `| ${name} | ${kb(size.gzip)} KB | ${kb(budget)} KB, ${size.gzip <= budget ? 'met' : 'not met'} | ${kb(ceiling)} KB |`,
+  ),
+].join('\n');
+const section = /<!-- size:start -->\n[\s\S]*?<!-- size:end -->/;
+const written = `<!-- size:start -->\n${table}\n<!-- size:end -->`;
+if (!section.test(doc)) {
+  console.log('docs/performance.md has no size:start/size:end markers');
+  failed = true;
+} else if (process.argv.includes('--write')) {
+  writeFileSync(docPath, doc.replace(section, written));
+  console.log('docs/performance.md: the size table rewritten');
+} else if (doc.match(section)?.[0] !== written) {
+  console.log('docs/performance.md\'s size table is stale: run `npm run size -- --write`');
+  failed = true;
+} else {
+  console.log("docs/performance.md's size table matches the measurement");
 }
 
 // The README's pitch says "<N> KB gzipped" for the whole bundle.
