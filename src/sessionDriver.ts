@@ -237,8 +237,10 @@ export class SessionDriver implements HubMember {
       this.#throwIfDestroyed();
       if (reading) this.#dispatch({ type: 'record', record, remote: false, restore: true });
       if (this.#state.session) {
-        timeoutManager.setTimeout(() => this.#attach(hub), 0); // after ready()'s callers have run
-        return this.#restored(hub);
+        // In the next task, once the application has taken its session: what follows never competes with
+        // the page's own first work, and no request leaves before ready() has resolved.
+        timeoutManager.setTimeout(() => this.#restored(hub), 0);
+        return;
       }
       this.#attach(hub);
       await this.#locked({ type: 'establish' });
@@ -257,12 +259,14 @@ export class SessionDriver implements HubMember {
   }
 
   /**
-   * The stored session is shown. What it does not hold yet (this page's options, changes a closed page left)
+   * The stored session is shown (and ready() resolved): the rest is set up. What it does not hold yet (this page's options, changes a closed page left)
    * goes out as one Update, which checks the session too; otherwise a Retrieve checks it, in the background,
    * once per page load and browser (whichever manager gets there first).
    */
   #restored(hub: SessionHub): void {
-    const session = this.#state.session as SessionInfo;
+    const session = this.#state.session;
+    if (!session || this.destroyed) return;
+    this.#attach(hub);
     const others = syncedFields.some(
       (f) => this.#state.pending[f] && this.#state.pending[f]?.owner !== this.owner,
     );
@@ -273,13 +277,8 @@ export class SessionDriver implements HubMember {
     } else if (others) {
       // The Update that sends them checks the session too.
     } else if (this.#options.revalidate) {
-      // In the next task, once the application has taken its session: the check never competes with the
-      // page's own first work, and no request leaves before ready() has resolved.
-      timeoutManager.setTimeout(() => {
-        if (this.destroyed) return;
-        const intent: Intent = { type: 'check', sessionId: session.sessionId, since: hub.loadedAt };
-        this.#locked(intent).catch((error: unknown) => this.#fail(error));
-      }, 0);
+      const intent: Intent = { type: 'check', sessionId: session.sessionId, since: hub.loadedAt };
+      this.#locked(intent).catch((error: unknown) => this.#fail(error));
     }
   }
 
