@@ -10,6 +10,12 @@ export class BrowserProfile {
   readonly #held = new Set<string>();
   readonly #queues = new Map<string, (() => void)[]>();
   readonly #channels = new Set<{ name: string; deliver: (data: unknown) => void; closed: boolean }>();
+  /** Runs a task later, as the event loop does a channel's message. */
+  readonly #later: (task: () => void) => void;
+
+  constructor(later: (task: () => void) => void) {
+    this.#later = later;
+  }
 
   store(): KeyValueStore {
     const records = this.#records;
@@ -68,6 +74,7 @@ export class BrowserProfile {
   /** A BroadcastChannel constructor for one tab: messages reach the other tabs' channels, never its own. */
   channel(): typeof BroadcastChannel {
     const channels = this.#channels;
+    const later = this.#later;
     class Channel {
       onmessage: ((event: MessageEvent) => void) | null = null;
       readonly #entry: { name: string; deliver: (data: unknown) => void; closed: boolean };
@@ -79,7 +86,7 @@ export class BrowserProfile {
         const copy = structuredClone(data);
         for (const other of channels) {
           if (other !== this.#entry && other.name === this.name)
-            setTimeout(() => other.closed || other.deliver(copy), 0);
+            later(() => other.closed || other.deliver(copy));
         }
       }
       close(): void {
