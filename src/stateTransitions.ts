@@ -32,6 +32,7 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
     ...next,
     settledAt: maxStamps(next.settledAt, record.stamps),
     clock: Math.max(next.clock, ...Object.values(record.stamps)),
+    recordAt: Math.max(next.recordAt, record.savedAt),
   };
   const pending = { ...next.pending };
   const replacing = next.phase.name === 'replacing' ? next.phase : null;
@@ -90,7 +91,7 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
         const reason = moved.some(isIdentity) ? 'identified' : 'updated';
         next = { ...next, change: changed(next, stored.sessionId, reason, true) };
       }
-    } else if (belongs(next, stored) && !replacing) {
+    } else if (belongs(next, stored) && !replacing && record.savedAt >= state.recordAt) {
       const reason = restore ? 'restored' : record.reason;
       next = {
         ...next,
