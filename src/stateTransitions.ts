@@ -17,10 +17,12 @@ import type { SessionChange, SessionChangeReason } from './sessionState.js';
 
 /**
  * Takes in a stored record (a store read, or a message from another manager). A newer epoch cuts the identity
- * changes made before it; a session that belongs here and is not the current one is adopted; the same session
- * takes the later value of each field; pending changes merge, the later stamp winning.
+ * changes made before it; a session that belongs here and is not the current one is adopted, unless the record
+ * was saved before one already taken in; the same session takes the later value of each field; pending
+ * changes merge, the later stamp winning.
  */
 export function absorb(state: CoreState, record: StoredRecord, remote: boolean, restore: boolean): CoreState {
+  const overtaken = record.epoch <= (state.epoch ?? -1) && record.savedAt < state.recordAt;
   let next = state;
   if (state.epoch !== null && record.epoch > state.epoch) {
     next = cut(next, record.reason === 'customer-changed' ? 'customer-changed' : 'reset', record.epoch, null);
@@ -91,7 +93,7 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
         const reason = moved.some(isIdentity) ? 'identified' : 'updated';
         next = { ...next, change: changed(next, stored.sessionId, reason, true) };
       }
-    } else if (belongs(next, stored) && !replacing && record.savedAt >= state.recordAt) {
+    } else if (belongs(next, stored) && !replacing && !overtaken) {
       const reason = restore ? 'restored' : record.reason;
       next = {
         ...next,

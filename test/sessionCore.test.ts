@@ -160,6 +160,9 @@ describe('record', () => {
       recordEvent(record({ session: session('s3'), reason: 'not-found', savedAt: 30 })),
     );
     expect(later.session?.sessionId).toBe('s3');
+    // A newer epoch is newer whatever the record's time says (a record written without merging).
+    const reset = reduce(later, recordEvent(record({ session: session('s4'), epoch: 1, savedAt: 5 })));
+    expect(reset.session?.sessionId).toBe('s4');
   });
 
   it('does not adopt a session of another customer than the one it identifies', () => {
