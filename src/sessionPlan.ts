@@ -112,7 +112,7 @@ export function own(state: CoreState): PendingChanges {
 
 /**
  * What a new session is created with: every pending visit value (whoever made it: a Create acknowledges it
- * for all), this manager's pending identity, and what the current session (or the one being replaced) holds,
+ * for all), this manager's pending identity, and what the current session and the one being replaced hold,
  * less the identity a reset cuts (or the customer a switch replaces).
  */
 export function carried(
@@ -120,7 +120,9 @@ export function carried(
   cut?: 'reset' | 'customer-changed',
   stored?: StoredRecord | null,
 ): PendingChanges {
-  const own: FieldValues = state.session ?? ('carry' in state.phase ? state.phase.carry : {});
+  // A session that landed while replacing (a Create or Update sent before the call) may lack what the one
+  // being replaced held: 8.5.1 answers an Update of a forgotten session with one holding only what it sent.
+  const own: FieldValues = { ...('carry' in state.phase && state.phase.carry), ...state.session };
   const sent: PendingChanges = {};
   for (const field of syncedFields) {
     // What the session holds: this manager's, or the stored one where it holds a later value (another tab

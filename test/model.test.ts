@@ -250,4 +250,34 @@ describe('counterexamples it found', () => {
       step.forget,
     ]);
   });
+
+  // One tab: a reset makes s1 with v2, c3 goes out as an Update, the server forgets s1 and a second reset
+  // is called; 8.5.1 answers the Update with s2 holding c3 only, and the reset made its successor from s2.
+  it('keeps the visit when 8.5.1 answers an Update with a new session while a reset waits', async () => {
+    await check('8.5.1', [2, 2, 2, 2, 3, 0, 1], 1, [
+      step.reset(2),
+      step.update(2, 'visitId'),
+      step.fail,
+      step.identify(2),
+      step.pause(5),
+      step.forget,
+      step.reset(2),
+    ]);
+  });
+
+  // Tab 0 restores s1 (holding v1) and checks it; it resets, the server forgets s1, and 8.5.0 answers the
+  // check with a session it made in its place, holding nothing: the reset's successor lacked v1.
+  it('keeps the visit when 8.5.0 answers a check with a new session while a reset waits', async () => {
+    await check('8.5.0', [0, 1, 1, 1, 1, 0, 3, 3], -1742713083, [
+      step.update(2, 'visitId'),
+      step.pause(2),
+      step.fetch(0),
+      step.start(2),
+      step.pause(1),
+      step.reset(0),
+      step.forget,
+      step.pause(4),
+      step.reset(0),
+    ]);
+  });
 });

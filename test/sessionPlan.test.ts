@@ -329,6 +329,24 @@ describe('carried', () => {
     expect(next.type === 'create' ? next.sent.customerId : undefined).toBeUndefined();
   });
 
+  // Found by the model test: an Update sent before a reset was called reached a forgotten session on 8.5.1,
+  // which answered with a new session holding only what the Update sent; the reset then made its successor
+  // from that session alone, and the visit of the session it had cut was lost.
+  it('carries the visit of the session a reset cut when a session without it landed meanwhile', () => {
+    const state = run(ready(session('s1', { visitId: 'v1' }), { visitId: 1100 }), cut('reset', 2000), {
+      type: 'established',
+      session: session('s2', { customerId: 'alice' }),
+      sent: { customerId: entry('alice', 1500) },
+      reason: 'replaced',
+      epoch: 0,
+      now: 2100,
+      random: 0,
+    });
+    expect(carried(state, 'reset')).toEqual({ visitId: entry('v1', 0) });
+    const next = plan(state, null, reset, allAlive);
+    expect(next.type === 'replace' && next.sent).toEqual({ visitId: entry('v1', 0) });
+  });
+
   it('carries every tab’s pending visit values: the Create acknowledges them for all', () => {
     const state = starting({
       pending: { visitId: entry('v', 1100, other), globalVisitId: entry('g', 1200) },
