@@ -75,7 +75,9 @@ export function plan(
       // The identity the session was acknowledged with: a change under way may be for another customer.
       return { type: 'retrieve', sessionId: session.sessionId, identity: identityOf(session, {}) };
     case 'deliver': {
-      if (!session) return establish(state, record);
+      // The store moved on to a session not taken in here (another customer's): as good as none.
+      if (!session || (record?.session && record.session.sessionId !== session.sessionId))
+        return establish(state, record);
       const sent = own(state);
       if (Object.keys(sent).length === 0) return none;
       const customer = sent.customerId?.value;

@@ -280,4 +280,18 @@ describe('counterexamples it found', () => {
       step.reset(0),
     ]);
   });
+
+  // Tab 1 identifies c3 and sets v4 on s1, which the server forgets; tab 0 identifies c5. 8.5.1 answers tab
+  // 1's Update with s2 (c3, v4); tab 0 rightly did not take c3's session in, but sent c5 on s1 again, and
+  // 8.5.1 made s3 holding c5 only: v4 lost (an older value s1 held would have come back).
+  it('replaces the session 8.5.1 made for another customer rather than send on the forgotten one', async () => {
+    await check('8.5.1', [3, 1, 2, 1, 0, 3], -105872375, [
+      step.reset(1),
+      step.pause(4),
+      step.identify(1),
+      step.forget,
+      step.update(1, 'visitId'),
+      step.identify(0),
+    ]);
+  });
 });
