@@ -281,6 +281,21 @@ describe('counterexamples it found', () => {
     ]);
   });
 
+  // Tab 1 makes s1 for c1 with v2; tab 0 identifies c4 and, s1 being c1's, plans to replace it; the page
+  // is reloaded as the plan is made. Destroyed, it still forgot s1 in the store, without carrying v2 (its
+  // own `forgotten`, which keeps what is carried, was ignored): the next tabs made c4's session without v2.
+  it('keeps the visit when a tab is closed while it plans a customer switch', async () => {
+    await check('9', [1, 2, 3, 0, 1, 2], 1826010352, [
+      step.identify(1),
+      step.update(1, 'visitId'),
+      step.pause(2),
+      step.identify(0),
+      step.reload(1),
+      step.down,
+      step.reload(0),
+    ]);
+  });
+
   // Tab 1 identifies c3 and sets v4 on s1, which the server forgets; tab 0 identifies c5. 8.5.1 answers tab
   // 1's Update with s2 (c3, v4); tab 0 rightly did not take c3's session in, but sent c5 on s1 again, and
   // 8.5.1 made s3 holding c5 only: v4 lost (an older value s1 held would have come back).
