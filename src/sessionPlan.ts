@@ -7,6 +7,7 @@ import {
   type StoredRecord,
   syncedFields,
 } from './sessionRecord.js';
+import { held } from './stateTransitions.js';
 
 /**
  * The decisions of the session core, as pure functions of the state (and the stored record just read under
@@ -122,9 +123,7 @@ export function carried(
   cut?: 'reset' | 'customer-changed',
   stored?: StoredRecord | null,
 ): PendingChanges {
-  // A session that landed while replacing (a Create or Update sent before the call) may lack what the one
-  // being replaced held: 8.5.1 answers an Update of a forgotten session with one holding only what it sent.
-  const own: FieldValues = { ...('carry' in state.phase && state.phase.carry), ...state.session };
+  const own = held(state);
   const sent: PendingChanges = {};
   for (const field of syncedFields) {
     // What the session holds: this manager's, or the stored one where it holds a later value (another tab

@@ -129,8 +129,9 @@ export function cut(
   const error = new SessionResetError(reason);
   // The visit goes on with the successor; the identity is cut (a customer switch keeps the agent).
   const carry: FieldValues = {};
+  const values = held(state);
   for (const field of syncedFields) {
-    const value = state.session?.[field];
+    const value = values[field];
     if (value !== undefined && field !== 'customerId' && !(reason === 'reset' && field === 'agentId'))
       carry[field] = value;
   }
@@ -158,6 +159,15 @@ export function cut(
           ? state.phase
           : { name: 'starting', carry },
   };
+}
+
+/**
+ * The values of the session, and of the one being replaced: a reset or switch carries them to the successor,
+ * whether a second one is called before it is done, or a session lands meanwhile that lacks some of them
+ * (8.5.1 answers an Update of a forgotten session with one holding only what the Update sent).
+ */
+export function held(state: CoreState): FieldValues {
+  return { ...('carry' in state.phase && state.phase.carry), ...state.session };
 }
 
 /** A change is acknowledged once the session holds a value of that field stamped as late or later. */

@@ -667,6 +667,13 @@ describe('cut', () => {
     expect(next.refusals.agentId?.stamp).toBe(1200);
     expect(next.resetAt).toBe(0);
   });
+
+  // Found by the model test: a second reset called while the first waited had no session left to carry
+  // from, and dropped the visit the first one kept for the successor.
+  it('keeps what a reset under way carries when another is called before it is done', () => {
+    const again = run(identified(), cut('reset', 2000), cut('reset', 2500));
+    expect(again.phase).toMatchObject({ since: 2500, carry: { visitId: 'v1', globalVisitId: 'g1' } });
+  });
 });
 
 describe('forgotten', () => {
