@@ -57,6 +57,7 @@ export async function runPlans(driver: PlanDriver, intent: Intent): Promise<void
     absorb();
     const owners = syncedFields.flatMap((field) => driver.state.pending[field]?.owner ?? []);
     const alive = await hub.alive(owners);
+    driver.throwIfDestroyed();
     const next = plan(driver.state, record, intents[intents.length - 1] as Intent, (owner) =>
       alive.has(owner),
     );

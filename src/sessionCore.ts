@@ -58,6 +58,11 @@ export interface CoreState {
   readonly settledAt: Stamps;
   /** When this manager's latest reset was called: no identity stamped before it is carried from then on. */
   readonly resetAt: number;
+  /**
+   * When the newest record taken in was saved: one saved before it (a message overtaken by a later write)
+   * cannot move the session back.
+   */
+  readonly recordAt: number;
   readonly error: Error | null;
   readonly storage: StorageKind;
   readonly storageError: StorageError | null;
@@ -127,6 +132,7 @@ export function initialState(
     checkedAt: 0,
     settledAt: {},
     resetAt: 0,
+    recordAt: 0,
     error: null,
     storage,
     storageError: null,

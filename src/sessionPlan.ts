@@ -7,6 +7,7 @@ import {
   type StoredRecord,
   syncedFields,
 } from './sessionRecord.js';
+import { held } from './stateTransitions.js';
 
 /**
  * The decisions of the session core, as pure functions of the state (and the stored record just read under
@@ -75,7 +76,9 @@ export function plan(
       // The identity the session was acknowledged with: a change under way may be for another customer.
       return { type: 'retrieve', sessionId: session.sessionId, identity: identityOf(session, {}) };
     case 'deliver': {
-      if (!session) return establish(state, record);
+      // The store moved on to a session not taken in here (another customer's): as good as none.
+      if (!session || (record?.session && record.session.sessionId !== session.sessionId))
+        return establish(state, record);
       const sent = own(state);
       if (Object.keys(sent).length === 0) return none;
       const customer = sent.customerId?.value;
@@ -112,7 +115,7 @@ export function own(state: CoreState): PendingChanges {
 
 /**
  * What a new session is created with: every pending visit value (whoever made it: a Create acknowledges it
- * for all), this manager's pending identity, and what the current session (or the one being replaced) holds,
+ * for all), this manager's pending identity, and what the current session and the one being replaced hold,
  * less the identity a reset cuts (or the customer a switch replaces).
  */
 export function carried(
@@ -120,7 +123,7 @@ export function carried(
   cut?: 'reset' | 'customer-changed',
   stored?: StoredRecord | null,
 ): PendingChanges {
-  const own: FieldValues = state.session ?? ('carry' in state.phase ? state.phase.carry : {});
+  const own = held(state);
   const sent: PendingChanges = {};
   for (const field of syncedFields) {
     // What the session holds: this manager's, or the stored one where it holds a later value (another tab

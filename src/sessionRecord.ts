@@ -138,7 +138,8 @@ export function mergeRecord(stored: StoredRecord | null, write: RecordWrite, now
     );
     if (newest && newest.stamp > (record.stamps[field] ?? 0)) record.pending[field] = newest;
   });
-  record.savedAt = now;
+  // Later than the record it merges into, whatever the page's clock says: records are ordered by it.
+  record.savedAt = Math.max(now, (stored?.savedAt ?? 0) + 0.001);
   return record;
 }
 

@@ -17,10 +17,12 @@ import type { SessionChange, SessionChangeReason } from './sessionState.js';
 
 /**
  * Takes in a stored record (a store read, or a message from another manager). A newer epoch cuts the identity
- * changes made before it; a session that belongs here and is not the current one is adopted; the same session
- * takes the later value of each field; pending changes merge, the later stamp winning.
+ * changes made before it; a session that belongs here and is not the current one is adopted, unless the record
+ * was saved before one already taken in; the same session takes the later value of each field; pending
+ * changes merge, the later stamp winning.
  */
 export function absorb(state: CoreState, record: StoredRecord, remote: boolean, restore: boolean): CoreState {
+  const overtaken = record.epoch <= (state.epoch ?? -1) && record.savedAt < state.recordAt;
   let next = state;
   if (state.epoch !== null && record.epoch > state.epoch) {
     next = cut(next, record.reason === 'customer-changed' ? 'customer-changed' : 'reset', record.epoch, null);
@@ -32,6 +34,7 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
     ...next,
     settledAt: maxStamps(next.settledAt, record.stamps),
     clock: Math.max(next.clock, ...Object.values(record.stamps)),
+    recordAt: Math.max(next.recordAt, record.savedAt),
   };
   const pending = { ...next.pending };
   const replacing = next.phase.name === 'replacing' ? next.phase : null;
@@ -90,7 +93,7 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
         const reason = moved.some(isIdentity) ? 'identified' : 'updated';
         next = { ...next, change: changed(next, stored.sessionId, reason, true) };
       }
-    } else if (belongs(next, stored) && !replacing) {
+    } else if (belongs(next, stored) && !replacing && !overtaken) {
       const reason = restore ? 'restored' : record.reason;
       next = {
         ...next,
@@ -126,8 +129,9 @@ export function cut(
   const error = new SessionResetError(reason);
   // The visit goes on with the successor; the identity is cut (a customer switch keeps the agent).
   const carry: FieldValues = {};
+  const values = held(state);
   for (const field of syncedFields) {
-    const value = state.session?.[field];
+    const value = values[field];
     if (value !== undefined && field !== 'customerId' && !(reason === 'reset' && field === 'agentId'))
       carry[field] = value;
   }
@@ -155,6 +159,15 @@ export function cut(
           ? state.phase
           : { name: 'starting', carry },
   };
+}
+
+/**
+ * The values of the session, and of the one being replaced: a reset or switch carries them to the successor,
+ * whether a second one is called before it is done, or a session lands meanwhile that lacks some of them
+ * (8.5.1 answers an Update of a forgotten session with one holding only what the Update sent).
+ */
+export function held(state: CoreState): FieldValues {
+  return { ...('carry' in state.phase && state.phase.carry), ...state.session };
 }
 
 /** A change is acknowledged once the session holds a value of that field stamped as late or later. */

@@ -140,6 +140,31 @@ describe('record', () => {
     });
   });
 
+  // Found by the model test: a tab's message, posted before another tab's write that replaced the session
+  // (8.5.1 answering an Update with a new one), arrived after it; the manager went back to the forgotten
+  // session, and the next Update there made a third one, without the visit values.
+  it('does not go back to a session from a record saved before one it took in (a message overtaken)', () => {
+    const moved = reduce(
+      ready(session('s1', { visitId: 'v1' }), { visitId: 1100 }),
+      recordEvent(record({ session: session('s2', { visitId: 'v1' }), reason: 'replaced', savedAt: 20 })),
+    );
+    expect(moved.session?.sessionId).toBe('s2');
+    const next = reduce(
+      moved,
+      recordEvent(record({ session: session('s1'), reason: 'created', savedAt: 10 })),
+    );
+    expect(next.session).toEqual(session('s2', { visitId: 'v1' }));
+    expect(next.change).toEqual(moved.change);
+    const later = reduce(
+      next,
+      recordEvent(record({ session: session('s3'), reason: 'not-found', savedAt: 30 })),
+    );
+    expect(later.session?.sessionId).toBe('s3');
+    // A newer epoch is newer whatever the record's time says (a record written without merging).
+    const reset = reduce(later, recordEvent(record({ session: session('s4'), epoch: 1, savedAt: 5 })));
+    expect(reset.session?.sessionId).toBe('s4');
+  });
+
   it('does not adopt a session of another customer than the one it identifies', () => {
     const state = starting({ pending: { customerId: entry('bob', 1000) } });
     const next = reduce(state, recordEvent(record({ session: session('s1', { customerId: 'alice' }) })));
@@ -641,6 +666,13 @@ describe('cut', () => {
     expect(next.pending).toEqual({ customerId: entry('bob', 1100), visitId: entry('v2', 1300) });
     expect(next.refusals.agentId?.stamp).toBe(1200);
     expect(next.resetAt).toBe(0);
+  });
+
+  // Found by the model test: a second reset called while the first waited had no session left to carry
+  // from, and dropped the visit the first one kept for the successor.
+  it('keeps what a reset under way carries when another is called before it is done', () => {
+    const again = run(identified(), cut('reset', 2000), cut('reset', 2500));
+    expect(again.phase).toMatchObject({ since: 2500, carry: { visitId: 'v1', globalVisitId: 'g1' } });
   });
 });
 

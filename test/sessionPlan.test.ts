@@ -154,6 +154,27 @@ describe('plan', () => {
         sent: { customerId: entry('bob', 1100), visitId: entry('v1', 900) },
       });
     });
+
+    // Found by the model test: tab B identified bob on s1, which the server had forgotten; 8.5.1 answered
+    // with s2, stored with alice's identity from tab A's Update just before. B rightly did not take s2 in,
+    // but sent bob on s1 again: 8.5.1 made a third session holding only bob, and s2's visit was lost (or an
+    // older value s1 held came back).
+    it('never sends on a session the store moved past: another customer’s is replaced, visit and all', () => {
+      const state = ready(
+        session('s1', { visitId: 'v1' }),
+        { visitId: 900 },
+        { pending: { customerId: entry('bob', 1300) } },
+      );
+      const stored = record({
+        session: session('s2', { customerId: 'alice', visitId: 'v2' }),
+        stamps: { customerId: 1200, visitId: 1200 },
+      });
+      expect(plan(state, stored, deliver, allAlive)).toEqual({
+        type: 'replace',
+        reason: 'customer-changed',
+        sent: { customerId: entry('bob', 1300), visitId: entry('v2', 1200) },
+      });
+    });
   });
 
   describe('check', () => {
@@ -327,6 +348,24 @@ describe('carried', () => {
     expect(carried(state).customerId).toBeUndefined();
     const next = plan(state, null, { type: 'lost', sessionId: 's1' }, allAlive);
     expect(next.type === 'create' ? next.sent.customerId : undefined).toBeUndefined();
+  });
+
+  // Found by the model test: an Update sent before a reset was called reached a forgotten session on 8.5.1,
+  // which answered with a new session holding only what the Update sent; the reset then made its successor
+  // from that session alone, and the visit of the session it had cut was lost.
+  it('carries the visit of the session a reset cut when a session without it landed meanwhile', () => {
+    const state = run(ready(session('s1', { visitId: 'v1' }), { visitId: 1100 }), cut('reset', 2000), {
+      type: 'established',
+      session: session('s2', { customerId: 'alice' }),
+      sent: { customerId: entry('alice', 1500) },
+      reason: 'replaced',
+      epoch: 0,
+      now: 2100,
+      random: 0,
+    });
+    expect(carried(state, 'reset')).toEqual({ visitId: entry('v1', 0) });
+    const next = plan(state, null, reset, allAlive);
+    expect(next.type === 'replace' && next.sent).toEqual({ visitId: entry('v1', 0) });
   });
 
   it('carries every tab’s pending visit values: the Create acknowledges them for all', () => {

@@ -51,6 +51,12 @@ describe('mergeRecord', () => {
     });
   });
 
+  it('saves each record after the one it replaces, whatever the clock says: records are ordered', () => {
+    const merged = mergeRecord(record({ savedAt: now + 5 }), write(), now);
+    expect(merged.savedAt).toBeGreaterThan(now + 5);
+    expect(mergeRecord(merged, write(), now).savedAt).toBeGreaterThan(merged.savedAt);
+  });
+
   it('makes an empty record at epoch 0 from a write of changes only', () => {
     const merged = mergeRecord(null, write({ pending: { customerId: entry('alice', 1100) } }), now);
     expect(merged.session).toBeNull();

@@ -9,7 +9,12 @@ export class BrowserProfile {
   readonly #records = new Map<string, unknown>();
   readonly #held = new Set<string>();
   readonly #queues = new Map<string, (() => void)[]>();
-  readonly #channels = new Set<{ name: string; deliver: (data: unknown) => void; closed: boolean }>();
+  readonly #bus: Bus;
+
+  /** `later` runs a task later, as the event loop does a channel's message. */
+  constructor(later: (task: () => void) => void) {
+    this.#bus = { channels: new Set(), later };
+  }
 
   store(): KeyValueStore {
     const records = this.#records;
@@ -67,26 +72,48 @@ export class BrowserProfile {
 
   /** A BroadcastChannel constructor for one tab: messages reach the other tabs' channels, never its own. */
   channel(): typeof BroadcastChannel {
-    const channels = this.#channels;
-    class Channel {
-      onmessage: ((event: MessageEvent) => void) | null = null;
-      readonly #entry: { name: string; deliver: (data: unknown) => void; closed: boolean };
-      constructor(readonly name: string) {
-        this.#entry = { name, closed: false, deliver: (data) => this.onmessage?.({ data } as MessageEvent) };
-        channels.add(this.#entry);
+    const bus = this.#bus;
+    // A constructor of its own per tab, as each page has its own; the work is done by one class.
+    return class extends ProfileChannel {
+      constructor(name: string) {
+        super(bus, name);
       }
-      postMessage(data: unknown): void {
-        const copy = structuredClone(data);
-        for (const other of channels) {
-          if (other !== this.#entry && other.name === this.name)
-            setTimeout(() => other.closed || other.deliver(copy), 0);
-        }
-      }
-      close(): void {
-        this.#entry.closed = true;
-        channels.delete(this.#entry);
-      }
+    } as unknown as typeof BroadcastChannel;
+  }
+}
+
+interface Bus {
+  channels: Set<ProfileChannel>;
+  /** Runs a task later, as the event loop does a channel's message. */
+  later: (task: () => void) => void;
+}
+
+class ProfileChannel {
+  onmessage: ((event: MessageEvent) => void) | null = null;
+  #closed = false;
+  readonly #bus: Bus;
+
+  constructor(
+    bus: Bus,
+    readonly name: string,
+  ) {
+    this.#bus = bus;
+    bus.channels.add(this);
+  }
+
+  postMessage(data: unknown): void {
+    const copy = structuredClone(data);
+    for (const other of this.#bus.channels) {
+      if (other !== this && other.name === this.name) this.#bus.later(() => other.#deliver(copy));
     }
-    return Channel as unknown as typeof BroadcastChannel;
+  }
+
+  close(): void {
+    this.#closed = true;
+    this.#bus.channels.delete(this);
+  }
+
+  #deliver(data: unknown): void {
+    if (!this.#closed) this.onmessage?.({ data } as MessageEvent);
   }
 }

@@ -32,14 +32,18 @@ export class ScriptedServer {
   #ids = 0;
   readonly #clock: () => number;
   readonly #delay: () => number;
+  readonly #sleep: (ms: number) => Promise<void>;
 
+  /** `delay` draws each answer's wait; `sleep` waits it (on the run's simulated time). */
   constructor(
     readonly version: '9' | '8.5.0' | '8.5.1',
     clock: () => number,
     delay: () => number,
+    sleep: (ms: number) => Promise<void>,
   ) {
     this.#clock = clock;
     this.#delay = delay;
+    this.#sleep = sleep;
   }
 
   forget(): void {
@@ -48,17 +52,13 @@ export class ScriptedServer {
 
   readonly fetch = async (input: RequestInfo | URL, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(input instanceof Request ? input.url : String(input));
-    const headers = new Headers(init.headers);
+    const header = headerReader(init.headers);
     const method = (init.method ?? 'GET').toUpperCase();
-    const wait = this.#delay();
-    await new Promise((resolve) => setTimeout(resolve, wait));
+    await this.#sleep(this.#delay());
     if (init.signal?.aborted) throw init.signal.reason;
     if (this.down) throw new TypeError('Failed to fetch');
     const body = typeof init.body === 'string' && init.body ? JSON.parse(init.body) : {};
-    const identity = {
-      customerId: headers.get('gkc_customerId'),
-      agentId: headers.get('gkc_agentId'),
-    };
+    const identity = { customerId: header('gkc_customerId'), agentId: header('gkc_agentId') };
     const match = /\/sessions\/([^/?]+)$/.exec(url.pathname);
     const call =
       match?.[1] === 'new' ? 'create' : match ? (method === 'GET' ? 'retrieve' : 'update') : 'knowledge';
@@ -70,10 +70,7 @@ export class ScriptedServer {
     this.log.push(entry);
     const answer = (status: number, payload: unknown) => {
       entry.status = status;
-      return new Response(JSON.stringify(payload), {
-        status,
-        headers: { 'content-type': 'application/json' },
-      });
+      return jsonAnswer(status, payload);
     };
     if (this.failNext > 0) {
       this.failNext -= 1;
@@ -121,4 +118,26 @@ export class ScriptedServer {
       if (typeof value === 'string') session[field] = value;
     }
   }
+}
+
+/** A request's headers, read from a plain record (the session calls) without building a `Headers`. */
+function headerReader(headers: HeadersInit = {}): (name: string) => string | null {
+  if (headers instanceof Headers || Array.isArray(headers)) {
+    const read = new Headers(headers);
+    return (name) => read.get(name);
+  }
+  const byName = new Map(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
+  return (name) => byName.get(name.toLowerCase()) ?? null;
+}
+
+const jsonHeaders = new Headers({ 'content-type': 'application/json' });
+
+/**
+ * An answer with what the library reads of one (status, headers, text, no body stream): a real `Response`
+ * builds a stream per call for the library to read back as text, thousands of times a test.
+ */
+function jsonAnswer(status: number, payload: unknown): Response {
+  const text = JSON.stringify(payload);
+  const answer = { ok: status < 300, status, statusText: '', headers: jsonHeaders, body: null, url: '' };
+  return { ...answer, text: async () => text } as unknown as Response;
 }

@@ -1,0 +1,104 @@
+import type fc from 'fast-check';
+import type { SessionManager } from '../../src/index';
+import type { ScriptedServer } from './scriptedServer';
+
+/** What the commands act on: the server and the tabs' managers, and what they started. */
+export interface Real {
+  server: ScriptedServer;
+  open(tab: number): SessionManager;
+  managers: SessionManager[];
+  promises: Promise<unknown>[];
+  /** Labels of the promises not settled yet. */
+  pending: (() => string | null)[];
+  clock(): number;
+  sleep(ms: number): Promise<void>;
+}
+
+/** What the commands did, for the invariants checked after the run. */
+export interface Model {
+  /** The latest value set of each visit field, in command order. */
+  latest: { visitId?: string; globalVisitId?: string };
+  identified: { customerId: string; at: number }[];
+  resets: { at: number; successor: Promise<string | null> }[];
+  identifies: number;
+  forgets: number;
+}
+
+export class Step implements fc.AsyncCommand<Model, Real> {
+  constructor(
+    readonly label: string,
+    readonly act: (model: Model, real: Real) => unknown,
+  ) {}
+  check(): boolean {
+    return true;
+  }
+  async run(model: Model, real: Real): Promise<void> {
+    await this.act(model, real);
+  }
+  toString(): string {
+    return this.label;
+  }
+}
+
+const keep = (real: Real, promise: Promise<unknown>, label: string) => {
+  let settled = false;
+  real.pending.push(() => (settled ? null : label));
+  real.promises.push(
+    promise
+      .catch(() => {})
+      .finally(() => {
+        settled = true;
+      }),
+  );
+};
+const at = (real: Real, tab: number) => real.managers[tab] as SessionManager;
+
+/** The commands, by name: the property draws them, a regression lists them. */
+export const step = {
+  start: (t: number) => new Step(`start(${t})`, (_m, real) => keep(real, at(real, t).ready(), `ready(${t})`)),
+  update: (t: number, field: 'visitId' | 'globalVisitId') =>
+    new Step(`update(${t}, ${field})`, (model, real) => {
+      const value = `${field === 'visitId' ? 'v' : 'g'}${real.clock()}`;
+      model.latest[field] = value;
+      keep(real, at(real, t).update({ [field]: value }), `update(${t}, ${value})`);
+    }),
+  identify: (t: number) =>
+    new Step(`identify(${t})`, (model, real) => {
+      const moment = real.clock();
+      const customerId = `c${moment}`;
+      model.identified.push({ customerId, at: moment });
+      model.identifies += 1;
+      keep(real, at(real, t).identify({ customerId }), `identify(${t}, ${customerId})`);
+    }),
+  reset: (t: number) =>
+    new Step(`reset(${t})`, (model, real) => {
+      const moment = real.clock();
+      const successor = at(real, t)
+        .reset()
+        .then((session) => session.sessionId)
+        .catch(() => null);
+      model.resets.push({ at: moment, successor });
+      keep(real, successor, `reset(${t})`);
+    }),
+  reload: (t: number) =>
+    new Step(`reload(${t})`, (_m, real) => {
+      at(real, t).destroy();
+      real.managers[t] = real.open(t);
+    }),
+  fetch: (t: number) =>
+    new Step(`fetch(${t})`, (_m, real) => keep(real, at(real, t).fetch('kbs/_dflt/top'), `fetch(${t})`)),
+  down: new Step('server down', (_m, real) => {
+    real.server.down = true;
+  }),
+  up: new Step('server up', (_m, real) => {
+    real.server.down = false;
+  }),
+  fail: new Step('503 next', (_m, real) => {
+    real.server.failNext += 1;
+  }),
+  forget: new Step('server forgets', (model, real) => {
+    model.forgets += 1;
+    real.server.forget();
+  }),
+  pause: (ms: number) => new Step(`pause(${ms})`, (_m, real) => real.sleep(ms)),
+};
