@@ -83,7 +83,7 @@ if (!section.test(doc)) {
   writeFileSync(docPath, doc.replace(section, written));
   console.log('docs/performance.md: the size table rewritten');
 } else if (doc.match(section)?.[0] !== written) {
-  console.log('docs/performance.md\'s size table is stale: run `npm run size -- --write`');
+  console.log("docs/performance.md's size table is stale: run `npm run size -- --write`");
   failed = true;
 } else {
   console.log("docs/performance.md's size table matches the measurement");
