@@ -224,12 +224,14 @@ export class SessionDriver implements HubMember {
   #start(): void {
     if (this.#starting || this.destroyed) return;
     this.#starting = true;
-    // The read is issued first, and the rest (channel, locks, listeners) set up once the record is in: on a
-    // warm start after ready() has resolved, on a cold one before the lock is asked for. Either then asks the
-    // store what it did not hear meanwhile (#watch).
+    // The read is issued first, and the channel opened in the same task: whatever another tab writes
+    // meanwhile is in what the read finds or announced on the channel (a channel also takes time to hear, so
+    // its other tabs' heartbeats reach a cold start waiting for the lock). The rest (owner lock, listeners)
+    // is set up once the record is in: on a warm start after ready() has resolved.
     const hub = this.#hub ?? hubFor(this.#options);
     const reading = this.#state.epoch === null ? hub.readAtStart() : null;
     this.#attach(hub, !reading);
+    hub.listen();
     if (reading) this.#startRead = reading.catch(() => null);
     this.#dispatch({ type: 'start' });
     const run = async () => {
@@ -366,8 +368,8 @@ export class SessionDriver implements HubMember {
 
   #watch(hub: SessionHub): void {
     hub.listen();
-    // What the other tabs said before the channel was open is lost: a manager that has taken in a record
-    // without it (a warm start) asks the store what changed since.
+    // A message posted as the channel was still joining may not have reached it: a manager that has already
+    // taken in a record asks the store what changed since (in the background; ready() has resolved).
     if (this.#state.epoch !== null) this.#catchUp(hub);
     hub.holdOwnerLock(this);
     this.#queue.start();

@@ -71,10 +71,7 @@ export class SessionHub {
     this.#members.add(member);
   }
 
-  /**
-   * Opens the channel to the other tabs and watches the page's lifecycle (a first open costs the page's
-   * thread a little: not on the way to ready()).
-   */
+  /** Opens the channel to the other tabs, and watches the page's lifecycle for every member. */
   listen(): void {
     this.#channel.open();
     this.#unwatchPage ??= watchPageLifecycle({
