@@ -9,7 +9,7 @@ import {
   SessionNotFoundError,
   TimeoutError,
 } from '../src/index';
-import { startStandIn } from './helpers/standIn';
+import { patience, startStandIn } from './helpers/standIn';
 
 const fast = { attempts: 3, minDelayMs: 5, maxDelayMs: 20 };
 
@@ -320,7 +320,7 @@ describe('transport failures', () => {
     const controller = new AbortController();
     const pending = createSessionClient({ baseUrl, retry: fast }).create({}, { signal: controller.signal });
     // Aborted while the server holds the answer: on a loaded machine a fixed delay could abort before sending.
-    await vi.waitFor(() => expect(server.calls('create')).toHaveLength(1));
+    await vi.waitFor(() => expect(server.calls('create')).toHaveLength(1), patience);
     controller.abort();
     const error = await pending.catch((e: unknown) => e);
     expect(error).toMatchObject({ name: 'AbortError' });

@@ -2,7 +2,7 @@ import { focusManager, onlineManager, QueryClient, QueryObserver } from '@tansta
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { DestroyedError, HttpError, sessionQueryKey } from '../src/index';
 import { manager, readRecord, tick } from './helpers/managers';
-import { startStandIn } from './helpers/standIn';
+import { patience, startStandIn } from './helpers/standIn';
 
 afterEach(() => {
   onlineManager.setOnline(true);
@@ -68,7 +68,7 @@ describe('update', () => {
     server.faults = { delayMs: 30 };
     const first = m.update({ visitId: 'a' });
     // 'b' is made while 'a' is on the wire (a fixed delay could let them coalesce on a loaded machine).
-    await vi.waitFor(() => expect(server.calls('update')).toHaveLength(1));
+    await vi.waitFor(() => expect(server.calls('update')).toHaveLength(1), patience);
     const second = m.update({ visitId: 'b' });
     await Promise.all([first, second]);
     expect(server.calls('update').map((entry) => (entry.body as { visitId: string }).visitId)).toEqual([

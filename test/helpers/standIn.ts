@@ -20,3 +20,9 @@ export async function startStandIn(
   const baseUrl = await server.listen();
   return { server, baseUrl };
 }
+
+/**
+ * For `vi.waitFor`: its default second is too short on a loaded CI machine, where an Update through
+ * the stand-in has been seen to take longer. Waiting longer costs nothing when the condition holds.
+ */
+export const patience = { timeout: 5000, interval: 20 };
