@@ -3,7 +3,8 @@ import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { createKnowledgeServer, type KnowledgeServer } from '../server/knowledgeServer';
-import { type Engine, type EngineName, launchEngine, offlineEmulationScript, type Profile } from './engines';
+import { type Engine, type EngineName, launchEngine, type Profile } from './engines';
+import { offlineEmulationScript } from './webkitEngine';
 
 /**
  * One origin that serves a test page, the library bundled for it, and the stand-in Knowledge Center under
@@ -52,9 +53,14 @@ let pageScript: Promise<string> | undefined;
 
 /**
  * Serves the test page (`pageEntry.ts` bundled once per process) and the stand-in server on one origin.
- * `headScript` runs first in every page, as a classic script.
+ * `headScript` runs first in every page, as a classic script. `isolated` serves every response with COOP and
+ * COEP, which make the page cross-origin isolated: performance.now() then has 5 µs steps instead of 100 µs,
+ * which the bench needs.
  */
-export async function startPageServer(headScript = ''): Promise<PageServer> {
+export async function startPageServer(
+  headScript = '',
+  { isolated = true }: { isolated?: boolean } = {},
+): Promise<PageServer> {
   pageScript ??= bundle('./pageEntry.ts');
   const script = await pageScript;
   const server = createKnowledgeServer();
@@ -64,9 +70,10 @@ export async function startPageServer(headScript = ''): Promise<PageServer> {
     '<script type="module" src="/entry.js"></script>';
   const http: Server = createServer((req, res) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    // Cross-origin isolation gives performance.now() 5 µs steps instead of 100 µs: the bench needs them.
-    res.setHeader('cross-origin-opener-policy', 'same-origin');
-    res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    if (isolated) {
+      res.setHeader('cross-origin-opener-policy', 'same-origin');
+      res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    }
     if (path === '/entry.js') {
       res.setHeader('content-type', 'text/javascript');
       return void res.end(script);
@@ -93,7 +100,13 @@ export async function startPageServer(headScript = ''): Promise<PageServer> {
 export async function startHarness(name: EngineName): Promise<Harness> {
   const engine = await launchEngine(name);
   try {
-    const pages = await startPageServer(engine.offline === 'emulated' ? offlineEmulationScript : '');
+    // Not cross-origin isolated, as the pages that embed the widget seldom are. And COOP costs the tests dear:
+    // a window's first navigation to a COOP page moves it to a new browsing context group, in a web process of
+    // its own (about 1 s more per WebKit window, 0.25 s per Chromium page), and WebKit now and then loses the
+    // answer to a script sent across that swap (4% of WebKit page loads here, none in 192 without COOP).
+    const pages = await startPageServer(engine.offline === 'emulated' ? offlineEmulationScript : '', {
+      isolated: false,
+    });
     return {
       ...pages,
       engine,
