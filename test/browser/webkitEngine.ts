@@ -196,11 +196,9 @@ export async function launchWebKit(): Promise<Engine> {
   };
   type Session = Awaited<ReturnType<typeof newSession>>;
 
-  const first = await newSession();
+  // The first session answers the version, then serves the first profile.
+  let first: Session | undefined = await newSession();
   const version = first.browser.capabilities.browserVersion ?? 'unknown';
-  // The next profile's session, started as soon as one is taken: a MiniBrowser takes 1-2 s to start, which
-  // then passes while a test runs rather than before it.
-  let spare: Promise<Session> = Promise.resolve(first);
   const sessions = new Set<Session>();
   let lostAnswers = 0;
 
@@ -210,10 +208,9 @@ export async function launchWebKit(): Promise<Engine> {
     version,
     offline: 'emulated',
     async newProfile() {
-      const session = await spare;
+      const session = first ?? (await newSession());
+      first = undefined;
       const { browser, anchor } = session;
-      spare = newSession();
-      spare.catch(() => {}); // a failure is the next newProfile's to report
       sessions.add(session);
       let current = anchor;
       // WebDriver commands go to the current window: each page's command switches first, one at a time.
@@ -372,8 +369,7 @@ export async function launchWebKit(): Promise<Engine> {
       };
     },
     async close() {
-      const left = await spare.catch(() => undefined);
-      if (left) sessions.add(left);
+      if (first) sessions.add(first);
       for (const session of sessions) await session.end().catch(() => {});
       for (const driver of drivers) await stop(driver);
       await stop(xvfb.process);
