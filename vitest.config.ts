@@ -18,11 +18,11 @@ export default defineConfig({
     // Browser tests poll pages across tabs on a shared machine: a second is too short there at times.
     expect: { poll: { timeout: 5000 } },
     hookTimeout: 60_000,
-    // Test files run side by side, more of them than there are cores: the browser suites spend most of their
-    // time waiting on browsers, servers and timers, not computing.
-    maxWorkers: 3,
     sequence: { sequencer: EngineOrder },
     projects: [
+      // The node tests first, on their own, two files at a time (one per core): some of them time a request
+      // to tens of milliseconds (a 50 ms timeout against a 400 ms answer, an abort after 30 ms), which the
+      // browsers, run beside them, starved now and then.
       {
         extends: true,
         test: {
@@ -30,13 +30,23 @@ export default defineConfig({
           environment: 'happy-dom',
           include: ['test/**/*.test.ts'],
           exclude: [...configDefaults.exclude, browserTests, demoTests],
+          sequence: { groupOrder: 0 },
+          maxWorkers: 2,
         },
       },
-      // The browser suites once per engine GKC_ENGINES selects, each engine a project of its own (its files
-      // see GKC_ENGINES set to that engine alone), so that the engines' files run side by side.
+      // Then the browser suites, once per engine GKC_ENGINES selects, each engine a project of its own (its
+      // files see GKC_ENGINES set to that engine alone), so that the engines' files run side by side: three
+      // at a time, more than there are cores, since they spend most of their time waiting on browsers,
+      // servers and timers.
       ...selectedEngines().map((engine) => ({
         extends: true as const,
-        test: { name: engine, include: engineTests[engine], env: { GKC_ENGINES: engine } },
+        test: {
+          name: engine,
+          include: engineTests[engine],
+          env: { GKC_ENGINES: engine },
+          sequence: { groupOrder: 1 },
+          maxWorkers: 3,
+        },
       })),
     ],
   },

@@ -36,7 +36,11 @@ export default class SuiteTimes implements Reporter {
       span.tests++;
       if (test.result().state === 'failed') span.failed++;
       const { retryCount } = test.diagnostic() ?? { retryCount: 0 };
-      if (retryCount > 0) this.#retried.push(`  ${test.fullName} (${name}): retried ${retryCount}x`);
+      if (retryCount > 0) {
+        // The errors of the tries that failed, one line each: what the retry hid.
+        const why = (test.result().errors ?? []).map((error) => `    ${error.message.split('\n')[0]}`);
+        this.#retried.push(`  ${test.fullName} (${name}): retried ${retryCount}x`, ...why);
+      }
     }
     this.#spans.set(name, span);
   }
@@ -50,10 +54,6 @@ export default class SuiteTimes implements Reporter {
           `${String(span.failed).padStart(6)}  ${s(span.end - span.start).padEnd(8)}  ${s(span.summed)}`,
       );
     }
-    console.log(
-      this.#retried.length
-        ? `tests that needed a retry: ${this.#retried.length}\n${this.#retried.join('\n')}`
-        : 'no test needed a retry',
-    );
+    console.log(this.#retried.length ? `retries:\n${this.#retried.join('\n')}` : 'no test needed a retry');
   }
 }

@@ -216,10 +216,14 @@ export async function launchWebKit(): Promise<Engine> {
       // WebDriver commands go to the current window: each page's command switches first, one at a time.
       let queue: Promise<unknown> = Promise.resolve();
       // A command that never answers fails, naming itself, rather than leaving the test to its timeout.
-      const inWindow = <T>(handle: string, command: () => Promise<T>, limitMs = commandMs): Promise<T> => {
+      const inWindow = <T>(
+        handle: string,
+        command: () => Promise<T>,
+        limitMs = commandMs,
+        named = command.toString().match(/browser\.(\w+)/)?.[1] ?? 'a command',
+      ): Promise<T> => {
         const run = queue.then(async () => {
           let timer: ReturnType<typeof setTimeout> | undefined;
-          const named = command.toString().match(/browser\.(\w+)/)?.[1] ?? 'a command';
           const expired = new Promise<never>((_, reject) => {
             timer = setTimeout(
               () =>
@@ -333,24 +337,29 @@ export async function launchWebKit(): Promise<Engine> {
             // Classic WebDriver's screenshot is of the viewport only.
             screenshot: (path) => inWindow(handle, async () => void (await browser.saveScreenshot(path))),
             async close() {
-              await inWindow(handle, async () => {
-                // webdriverio answers a closed window by switching to the first one left, by itself and
-                // unawaited: wait for that switch, or it lands among this adapter's next commands (in
-                // another window, or after the session was deleted).
-                let listener: (event: { command?: string }) => void = () => {};
-                const switched = new Promise<void>((resolve) => {
-                  listener = (event) => {
-                    if (event.command === 'switchToWindow') resolve();
-                  };
-                  browser.on('result', listener);
-                });
-                try {
-                  await browser.closeWindow();
-                  await Promise.race([switched, sleep(2000)]);
-                } finally {
-                  browser.off('result', listener);
-                }
-              });
+              await inWindow(
+                handle,
+                async () => {
+                  // webdriverio answers a closed window by switching to the first one left, by itself and
+                  // unawaited: wait for that switch, or it lands among this adapter's next commands (in
+                  // another window, or after the session was deleted).
+                  let listener: (event: { command?: string }) => void = () => {};
+                  const switched = new Promise<void>((resolve) => {
+                    listener = (event) => {
+                      if (event.command === 'switchToWindow') resolve();
+                    };
+                    browser.on('result', listener);
+                  });
+                  try {
+                    await browser.closeWindow();
+                    await Promise.race([switched, sleep(2000)]);
+                  } finally {
+                    browser.off('result', listener);
+                  }
+                },
+                commandMs,
+                'closeWindow',
+              );
               handles.delete(handle);
               current = '';
             },
