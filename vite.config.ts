@@ -1,4 +1,4 @@
-import { defineConfig } from 'vitest/config';
+import { defineConfig } from 'vite';
 
 export default defineConfig({
   build: {
@@ -14,14 +14,5 @@ export default defineConfig({
     },
     sourcemap: true,
     emptyOutDir: true,
-  },
-  test: {
-    environment: 'happy-dom',
-    setupFiles: ['test/setup.ts'],
-    include: ['test/**/*.test.ts'],
-    testTimeout: 10_000,
-    // Browser tests poll pages across tabs on a shared machine: a second is too short there at times.
-    expect: { poll: { timeout: 5000 } },
-    hookTimeout: 60_000,
   },
 });

@@ -2,7 +2,7 @@
  * The engine adapter: one small API over the three browser engines the browser tests run in, so that each
  * test is written once. Chromium is Debian's, driven by playwright-core; Firefox ESR is Debian's, driven by
  * puppeteer-core over WebDriver BiDi (no geckodriver); WebKit is WebKitGTK's MiniBrowser, driven by
- * webdriverio through WebKitWebDriver (classic WebDriver) on an Xvfb display this module starts itself.
+ * webdriverio through WebKitWebDriver (classic WebDriver) on an Xvfb display ./webkitEngine starts itself.
  *
  *     const engine = await launchEngine('firefox');   // once per file (Chromium ~1 s, Firefox ~5 s, WebKit ~2 s)
  *     const profile = await engine.newProfile();       // playwright: browser.newContext(); fresh storage
@@ -48,12 +48,11 @@
  * `selectedEngines()` reads GKC_ENGINES (for example `GKC_ENGINES=chromium,firefox`; all three by default).
  * A missing browser fails the launch with a message naming the Debian package to install.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer as createNetServer } from 'node:net';
 import { chromium, type Browser as PlaywrightBrowser } from 'playwright-core';
+import { type EngineName, engineLabel } from './engineNames';
 
-export type EngineName = 'chromium' | 'firefox' | 'webkit';
+export { type EngineName, engineLabel, engineNames, selectedEngines } from './engineNames';
 
 export interface EnginePage {
   goto(url: string): Promise<void>;
@@ -80,29 +79,11 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-export const engineNames: readonly EngineName[] = ['chromium', 'firefox', 'webkit'];
-
-const labels: Record<EngineName, string> = { chromium: 'Chromium', firefox: 'Firefox', webkit: 'WebKit' };
-
-/** The engine's name for test names, known before it is launched. */
-export const engineLabel = (name: EngineName): string => labels[name];
-
-/** The engines GKC_ENGINES names (comma or space separated), in the order above; all of them when unset. */
-export function selectedEngines(value = process.env.GKC_ENGINES): EngineName[] {
-  if (!value?.trim()) return [...engineNames];
-  const asked = value.split(/[\s,]+/).filter(Boolean);
-  for (const name of asked) {
-    if (!engineNames.includes(name as EngineName)) {
-      throw new Error(`GKC_ENGINES: unknown engine "${name}"; use ${engineNames.join(', ')}`);
-    }
-  }
-  return engineNames.filter((name) => asked.includes(name));
-}
-
 export function launchEngine(name: EngineName): Promise<Engine> {
   if (name === 'chromium') return launchChromiumEngine();
   if (name === 'firefox') return launchFirefox();
-  return launchWebKit();
+  // Imported when used, as the other drivers are: ./webkitEngine.
+  return import('./webkitEngine').then(({ launchWebKit }) => launchWebKit());
 }
 
 // ---------------------------------------------------------------------------------------------- binaries
@@ -111,10 +92,9 @@ export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 export const firefoxPath = process.env.FIREFOX_PATH ?? '/usr/bin/firefox-esr';
 export const miniBrowserPath =
   process.env.MINIBROWSER_PATH ?? '/usr/lib/x86_64-linux-gnu/webkit2gtk-4.1/MiniBrowser';
-const webKitDriverPath = process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
-const xvfbPath = '/usr/bin/Xvfb';
 
-function requireBinary(what: string, path: string, aptPackage: string, variable?: string): void {
+/** Fails, naming the Debian package to install, when a browser or driver is missing. */
+export function requireBinary(what: string, path: string, aptPackage: string, variable?: string): void {
   if (existsSync(path)) return;
   throw new Error(
     `${what} was not found at ${path}. Install it with \`sudo apt-get update && sudo apt-get install -y ` +
@@ -124,6 +104,21 @@ function requireBinary(what: string, path: string, aptPackage: string, variable?
 }
 
 // ---------------------------------------------------------------------------------------------- Chromium
+
+/**
+ * Chromium 156 gives every window two WebUI pages of its own (the omnibox popups,
+ * chrome://omnibox-popup.top-chrome) in a renderer of their own, and headless Chromium makes a window of every
+ * page: about 1.4 s of CPU per page, a third of what the browser tests cost in Chromium. A second
+ * `--disable-features` replaces playwright's rather than adding to it, so playwright-core 1.65's own list
+ * (its chromiumSwitches.ts) comes first: compare it when upgrading playwright-core.
+ */
+const disabledFeatures = [
+  ...['AvoidUnnecessaryBeforeUnloadCheckSync', 'DestroyProfileOnBrowserClose', 'HttpsUpgrades'],
+  ...['HttpsFirstBalancedModeAutoEnable', 'LensOverlay', 'MediaRouter', 'PaintHolding'],
+  ...['ThirdPartyStoragePartitioning', 'AvoidCorsURLLoaderRestartOnRedirect', 'TcpPortRandomizationWin'],
+  ...['OptimizationHints', 'NetworkTimeServiceQuerying', 'AimEnabled', 'PreconnectToSearch'],
+  ...['WebUIOmniboxPopup', 'WebUIOmniboxAimPopup'],
+];
 
 /** Flags that keep Chromium quiet on a closed network, and let it run as root. */
 export const chromiumArgs = [
@@ -135,6 +130,7 @@ export const chromiumArgs = [
   '--disable-background-networking',
   '--disable-component-update',
   '--disable-sync',
+  `--disable-features=${disabledFeatures.join(',')}`,
 ];
 
 /** Debian's Chromium through playwright-core, for the tests and the bench that use playwright itself. */
@@ -147,7 +143,7 @@ async function launchChromiumEngine(): Promise<Engine> {
   const browser = await launchChromium();
   return {
     name: 'chromium',
-    label: labels.chromium,
+    label: engineLabel('chromium'),
     version: browser.version(),
     offline: 'network',
     async newProfile() {
@@ -199,7 +195,7 @@ async function launchFirefox(): Promise<Engine> {
   const version = (await browser.version()).replace(/^firefox\//, '');
   return {
     name: 'firefox',
-    label: labels.firefox,
+    label: engineLabel('firefox'),
     version,
     offline: 'network',
     async newProfile() {
@@ -228,309 +224,5 @@ async function launchFirefox(): Promise<Engine> {
       };
     },
     close: () => browser.close(),
-  };
-}
-
-// ---------------------------------------------------------------------------------------------- WebKit
-
-const offlineKey = 'gkc-test-offline';
-
-/**
- * Puts the page offline or back online, as far as a page can: a `fetch` that rejects as Safari's does
- * offline, `navigator.onLine`, the `offline` and `online` events, and the state in localStorage for pages
- * loaded later. Runs in the page (its source is sent there), so it is self-contained.
- */
-function emulateOffline(offline: boolean): void {
-  const key = 'gkc-test-offline';
-  const page = window as unknown as { gkcOffline?: { offline: boolean } };
-  if (!page.gkcOffline) {
-    const state = { offline: false };
-    page.gkcOffline = state;
-    const realFetch = window.fetch;
-    window.fetch = (input, init) =>
-      state.offline ? Promise.reject(new TypeError('Load failed')) : realFetch.call(window, input, init);
-    Object.defineProperty(Navigator.prototype, 'onLine', { configurable: true, get: () => !state.offline });
-  }
-  const changed = page.gkcOffline.offline !== offline;
-  page.gkcOffline.offline = offline;
-  if (offline) localStorage.setItem(key, '1');
-  else localStorage.removeItem(key);
-  if (changed) window.dispatchEvent(new Event(offline ? 'offline' : 'online'));
-}
-
-/**
- * A classic script for the top of a test page in an engine whose offline is emulated: a page loaded while
- * its profile is offline starts offline, before any module runs.
- */
-export const offlineEmulationScript = `if (localStorage.getItem(${JSON.stringify(offlineKey)}) === '1') (${emulateOffline.toString()})(true);`;
-
-/** A port nobody listens on now (the OS picks it; the tiny window before the driver takes it is harmless). */
-async function freePort(): Promise<number> {
-  const server = createNetServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Starts Xvfb on a display number it picks itself (`-displayfd`), so parallel runs never collide. */
-async function startXvfb(): Promise<{ display: string; process: ChildProcess }> {
-  const xvfb = spawn(xvfbPath, ['-displayfd', '3', '-screen', '0', '1280x1024x24', '-nolisten', 'tcp'], {
-    stdio: ['ignore', 'ignore', 'pipe', 'pipe'],
-  });
-  let errors = '';
-  xvfb.stderr?.on('data', (chunk) => {
-    errors += chunk;
-  });
-  const display = await new Promise<string>((resolve, reject) => {
-    let out = '';
-    xvfb.stdio[3]?.on('data', (chunk) => {
-      out += chunk;
-      if (out.includes('\n')) resolve(`:${out.trim()}`);
-    });
-    xvfb.once('error', reject);
-    xvfb.once('exit', (code) => reject(new Error(`Xvfb exited (${code}) before it was ready: ${errors}`)));
-  });
-  return { display, process: xvfb };
-}
-
-async function waitForDriver(port: number, driver: ChildProcess): Promise<void> {
-  const deadline = Date.now() + 15_000;
-  while (Date.now() < deadline) {
-    if (driver.exitCode !== null) throw new Error(`WebKitWebDriver exited (${driver.exitCode})`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/status`);
-      if (response.ok) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  throw new Error(`WebKitWebDriver did not answer on port ${port} within 15 s`);
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) return resolve();
-    child.once('exit', () => resolve());
-    child.kill();
-  });
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** Runs in the page through `executeAsync`: evaluates a function's source with one argument, awaits it. */
-function runInPage(
-  source: string,
-  arg: unknown,
-  done: (result: { value?: unknown; error?: string }) => void,
-): void {
-  try {
-    // Indirect eval: the function's source is evaluated in the page's global scope, as other drivers do.
-    // biome-ignore lint/security/noGlobalEval: the adapter's evaluate sends a test's own function as source.
-    const fn = globalThis.eval(`(${source})`) as (arg: unknown) => unknown;
-    Promise.resolve(fn(arg)).then(
-      (value) => done({ value }),
-      (error) => done({ error: String(error?.stack ?? error) }),
-    );
-  } catch (error) {
-    done({ error: String((error as Error)?.stack ?? error) });
-  }
-}
-
-/** Runs in the page through `execute`: a synchronous check, given as a function's source, is it true? */
-function checkInPage(source: string, arg: unknown): boolean {
-  // biome-ignore lint/security/noGlobalEval: the adapter sends its own check function as source.
-  const check = globalThis.eval(`(${source})`) as (arg: unknown) => unknown;
-  return check(arg) === true;
-}
-
-async function launchWebKit(): Promise<Engine> {
-  requireBinary('WebKitGTK MiniBrowser', miniBrowserPath, 'libwebkit2gtk-4.1-0', 'MINIBROWSER_PATH');
-  requireBinary('WebKitWebDriver', webKitDriverPath, 'webkit2gtk-driver', 'WEBKIT_DRIVER_PATH');
-  requireBinary('Xvfb', xvfbPath, 'xvfb');
-  const { remote } = await import('webdriverio');
-  const xvfb = await startXvfb();
-  const port = await freePort();
-  const driver = spawn(webKitDriverPath, [`--port=${port}`], {
-    env: { ...process.env, DISPLAY: xvfb.display },
-    stdio: 'ignore',
-  });
-  const sessions = new Set<{ deleteSession(): Promise<unknown> }>();
-  try {
-    await waitForDriver(port, driver);
-  } catch (error) {
-    await stop(driver);
-    await stop(xvfb.process);
-    throw error;
-  }
-
-  const newSession = () =>
-    remote({
-      logLevel: 'error',
-      // A hostname and port always: without them webdriverio would look for a driver to download.
-      hostname: '127.0.0.1',
-      port,
-      capabilities: {
-        browserName: 'MiniBrowser',
-        // WebKitWebDriver 2.50 speaks classic WebDriver only; without this the session is refused.
-        'wdio:enforceWebDriverClassic': true,
-        // Navigation returns at once: several tabs can start together, and `goto` waits for the load itself.
-        pageLoadStrategy: 'none',
-        'webkitgtk:browserOptions': { binary: miniBrowserPath, args: ['--automation'] },
-      } as WebdriverIO.Capabilities,
-    });
-
-  const first = await newSession();
-  const version = first.capabilities.browserVersion ?? 'unknown';
-  let spare: typeof first | undefined = first;
-
-  return {
-    name: 'webkit',
-    label: labels.webkit,
-    version,
-    offline: 'emulated',
-    async newProfile() {
-      // A WebDriver session is one MiniBrowser process with an ephemeral data store: a fresh profile.
-      const browser = spare ?? (await newSession());
-      spare = undefined;
-      sessions.add(browser);
-      // A script's answer can be lost when WebKit swaps the window's web process (its first navigation to an
-      // origin): the bound makes such a command fail, and the load wait retry, instead of wedging the session.
-      await browser.setTimeout({ script: 15_000 });
-      // The session's first window stays open and blank: closing a session's last window ends the session,
-      // and with it the profile's storage, while a test may close its only page and open another.
-      const anchor = await browser.getWindowHandle();
-      let current = anchor;
-      // WebDriver commands go to the current window: each page's command switches first, one at a time.
-      let queue: Promise<unknown> = Promise.resolve();
-      // A command that never answers fails, naming itself, rather than leaving the test to its timeout.
-      const inWindow = <T>(handle: string, command: () => Promise<T>): Promise<T> => {
-        const run = queue.then(async () => {
-          let timer: ReturnType<typeof setTimeout> | undefined;
-          const named = command.toString().match(/browser\.(\w+)/)?.[1] ?? 'a command';
-          const expired = new Promise<never>((_, reject) => {
-            timer = setTimeout(
-              () => reject(new Error(`WebKit: ${named} in window ${handle} had no answer in 30 s`)),
-              30_000,
-            );
-          });
-          try {
-            return await Promise.race([
-              (async () => {
-                if (current !== handle) {
-                  await browser.switchToWindow(handle);
-                  current = handle;
-                }
-                return command();
-              })(),
-              expired,
-            ]);
-          } finally {
-            clearTimeout(timer);
-          }
-        });
-        queue = run.catch(() => {});
-        return run;
-      };
-      const handles = new Set<string>();
-      const evaluateIn = async (handle: string, fn: (arg: unknown) => unknown, arg?: unknown) => {
-        const result = (await inWindow(handle, () =>
-          browser.executeAsync(runInPage, fn.toString(), arg ?? null),
-        )) as { value?: unknown; error?: string } | null;
-        if (result?.error !== undefined) throw new Error(`evaluate in WebKit failed: ${result.error}`);
-        return result?.value;
-      };
-      /** Waits until `check` (run in the window) says the document there has loaded (pageLoadStrategy 'none'). */
-      const loaded = async <A>(handle: string, check: (arg: A) => boolean, arg: A) => {
-        const deadline = Date.now() + 30_000;
-        let last: unknown;
-        for (;;) {
-          try {
-            // A synchronous script: an asynchronous one sent while the document is being replaced can go
-            // unanswered in WebKit (seen under load), where a synchronous one answers or fails at once.
-            if (
-              (await inWindow(handle, () =>
-                browser.execute(checkInPage, check.toString(), arg as unknown),
-              )) === true
-            ) {
-              return;
-            }
-          } catch (error) {
-            last = error; // the document is being replaced, or worse: said if it lasts
-          }
-          if (Date.now() > deadline) {
-            throw new Error(`WebKit: the page did not load within 30 s (${last ?? 'no error'})`);
-          }
-          await sleep(20);
-        }
-      };
-      return {
-        async newPage() {
-          // A window, not a tab: MiniBrowser throttles hidden tabs, which then start up to 0.9 s late.
-          const { handle } = await inWindow(anchor, () => browser.createWindow('window'));
-          handles.add(handle);
-          return {
-            async goto(url) {
-              const target = new URL(url).href;
-              await inWindow(handle, () => browser.navigateTo(target));
-              // The window's URL as the browser (not the page) knows it: no script until the navigation has
-              // committed, in the web process that will run the page.
-              const deadline = Date.now() + 30_000;
-              while ((await inWindow(handle, () => browser.getUrl())) !== target) {
-                if (Date.now() > deadline) throw new Error(`WebKit: ${target} did not commit within 30 s`);
-                await sleep(20);
-              }
-              await loaded(
-                handle,
-                (href) => document.readyState === 'complete' && location.href === href,
-                target,
-              );
-            },
-            evaluate: ((fn: (arg: unknown) => unknown, arg?: unknown) =>
-              evaluateIn(handle, fn, arg)) as EnginePage['evaluate'],
-            async reload() {
-              const token = `${Date.now()}-${Math.random()}`;
-              await inWindow(handle, async () => {
-                await browser.execute((value: string) => {
-                  (window as unknown as { gkcReload?: string }).gkcReload = value;
-                }, token);
-                await browser.refresh();
-              });
-              await loaded(
-                handle,
-                (value) =>
-                  document.readyState === 'complete' &&
-                  (window as unknown as { gkcReload?: string }).gkcReload !== value,
-                token,
-              );
-            },
-            setViewport: ({ width, height }) => inWindow(handle, () => browser.setWindowSize(width, height)),
-            // Classic WebDriver's screenshot is of the viewport only.
-            screenshot: (path) => inWindow(handle, async () => void (await browser.saveScreenshot(path))),
-            async close() {
-              await inWindow(handle, () => browser.closeWindow());
-              handles.delete(handle);
-              current = '';
-            },
-          };
-        },
-        async setOffline(offline) {
-          if (handles.size === 0) throw new Error('WebKit: setOffline needs a page of the profile open');
-          for (const handle of handles) {
-            await evaluateIn(handle, emulateOffline as (arg: unknown) => void, offline);
-          }
-        },
-        async close() {
-          sessions.delete(browser);
-          await browser.deleteSession();
-        },
-      };
-    },
-    async close() {
-      await spare?.deleteSession().catch(() => {});
-      for (const session of sessions) await session.deleteSession().catch(() => {});
-      await stop(driver);
-      await stop(xvfb.process);
-    },
   };
 }

@@ -1,9 +1,10 @@
-import { createServer, type Server } from 'node:http';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { build } from 'vite';
 import { createKnowledgeServer, type KnowledgeServer } from '../server/knowledgeServer';
-import { type Engine, type EngineName, launchEngine, offlineEmulationScript, type Profile } from './engines';
+import { type Engine, type EngineName, type EnginePage, launchEngine, type Profile } from './engines';
+import { offlineEmulationScript } from './webkitEngine';
 
 /**
  * One origin that serves a test page, the library bundled for it, and the stand-in Knowledge Center under
@@ -38,13 +39,19 @@ export async function bundle(entry: string, { minify = false } = {}): Promise<st
 
 export interface PageServer {
   server: KnowledgeServer;
-  origin: string;
+  /** Where the pages are served now. */
+  readonly origin: string;
+  /** Serves the pages on a new origin (another port) from now on, and no longer on the one before. */
+  newOrigin(): Promise<void>;
   close(): Promise<void>;
 }
 
 export interface Harness extends PageServer {
   engine: Engine;
-  /** A fresh browser profile: `engine.newProfile()`. */
+  /**
+   * A fresh browser profile, and a new origin for the pages (so one profile at a time): in Chromium and
+   * Firefox `engine.newProfile()`; in WebKit the pages of a file share one MiniBrowser (see startHarness).
+   */
   newProfile(): Promise<Profile>;
 }
 
@@ -52,9 +59,14 @@ let pageScript: Promise<string> | undefined;
 
 /**
  * Serves the test page (`pageEntry.ts` bundled once per process) and the stand-in server on one origin.
- * `headScript` runs first in every page, as a classic script.
+ * `headScript` runs first in every page, as a classic script. `isolated` serves every response with COOP and
+ * COEP, which make the page cross-origin isolated: performance.now() then has 5 µs steps instead of 100 µs,
+ * which the bench needs.
  */
-export async function startPageServer(headScript = ''): Promise<PageServer> {
+export async function startPageServer(
+  headScript = '',
+  { isolated = true }: { isolated?: boolean } = {},
+): Promise<PageServer> {
   pageScript ??= bundle('./pageEntry.ts');
   const script = await pageScript;
   const server = createKnowledgeServer();
@@ -62,11 +74,12 @@ export async function startPageServer(headScript = ''): Promise<PageServer> {
     '<!doctype html><meta charset="utf-8"><title>gkc-session test page</title>' +
     (headScript && `<script>${headScript}</script>`) +
     '<script type="module" src="/entry.js"></script>';
-  const http: Server = createServer((req, res) => {
+  const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
-    // Cross-origin isolation gives performance.now() 5 µs steps instead of 100 µs: the bench needs them.
-    res.setHeader('cross-origin-opener-policy', 'same-origin');
-    res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    if (isolated) {
+      res.setHeader('cross-origin-opener-policy', 'same-origin');
+      res.setHeader('cross-origin-embedder-policy', 'require-corp');
+    }
     if (path === '/entry.js') {
       res.setHeader('content-type', 'text/javascript');
       return void res.end(script);
@@ -76,28 +89,61 @@ export async function startPageServer(headScript = ''): Promise<PageServer> {
       return void res.end(page);
     }
     server.handle(req, res);
-  });
-  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
-  const { port } = http.address() as AddressInfo;
+  };
+  const listen = async () => {
+    const http = createServer(handle);
+    await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+    return http;
+  };
+  const stop = async (http: Server) => {
+    http.closeAllConnections();
+    await new Promise((resolve) => http.close(resolve));
+  };
+  let http = await listen();
   return {
     server,
-    origin: `http://127.0.0.1:${port}`,
-    async close() {
-      http.closeAllConnections();
-      await new Promise((resolve) => http.close(resolve));
+    get origin() {
+      return `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
     },
+    async newOrigin() {
+      const before = http;
+      http = await listen();
+      await stop(before);
+    },
+    close: () => stop(http),
   };
 }
 
-/** The page server and one engine: what a browser test file starts once per engine. */
+/**
+ * The page server and one engine: what a browser test file starts once per engine. Each profile gets an
+ * origin of its own, and with it storage, Web Locks and BroadcastChannels of its own. In WebKit that makes a
+ * fresh MiniBrowser per test needless (one costs 1-2 s and 1.5 s of CPU to start): the tests of a file share
+ * one, and a profile there is the windows opened through it, which close with it.
+ */
 export async function startHarness(name: EngineName): Promise<Harness> {
   const engine = await launchEngine(name);
   try {
-    const pages = await startPageServer(engine.offline === 'emulated' ? offlineEmulationScript : '');
+    // Not cross-origin isolated, as the pages that embed the widget seldom are. And COOP costs the tests dear:
+    // a window's first navigation to a COOP page moves it to a new browsing context group, in a web process of
+    // its own (about 1 s more per WebKit window, 0.25 s per Chromium page), and WebKit now and then loses the
+    // answer to a script sent across that swap (4% of WebKit page loads here, none in 192 without COOP).
+    const pages = await startPageServer(engine.offline === 'emulated' ? offlineEmulationScript : '', {
+      isolated: false,
+    });
+    let shared: Profile | undefined;
     return {
-      ...pages,
       engine,
-      newProfile: () => engine.newProfile(),
+      server: pages.server,
+      get origin() {
+        return pages.origin;
+      },
+      newOrigin: () => pages.newOrigin(),
+      async newProfile() {
+        await pages.newOrigin();
+        if (engine.name !== 'webkit') return engine.newProfile();
+        shared ??= await engine.newProfile();
+        return pagesOf(shared);
+      },
       async close() {
         await engine.close();
         await pages.close();
@@ -107,4 +153,27 @@ export async function startHarness(name: EngineName): Promise<Harness> {
     await engine.close();
     throw error;
   }
+}
+
+/** The pages opened through it in a profile it shares: closing it closes them (those not closed already). */
+function pagesOf(profile: Profile): Profile {
+  const open = new Set<EnginePage>();
+  return {
+    async newPage() {
+      const page = await profile.newPage();
+      open.add(page);
+      return {
+        ...page,
+        async close() {
+          open.delete(page);
+          await page.close();
+        },
+      };
+    },
+    setOffline: (offline) => profile.setOffline(offline),
+    async close() {
+      for (const page of open) await page.close();
+      open.clear();
+    },
+  };
 }

@@ -2,17 +2,23 @@
 // installs it into a scratch project as an application would, imports it by name in Node and in Chromium, and
 // type-checks every TypeScript example of README.md and docs/ against it with the project's strict compiler
 // options. The examples are read from the Markdown itself, so a stale example fails here.
+// `--pack-destination <dir>` keeps the tarball there, for the other package checks to read (GKC_TARBALL) rather
+// than each packing, and so building, again.
 import { execFileSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { join, posix } from 'node:path';
+import { join, posix, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium } from 'playwright-core';
 import { build } from 'vite';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), 'gkc-session-packed-'));
+const destinationFlag = process.argv.indexOf('--pack-destination');
+if (destinationFlag !== -1 && !process.argv[destinationFlag + 1])
+  throw new Error('--pack-destination needs a directory');
+const destination = destinationFlag === -1 ? scratch : resolve(process.argv[destinationFlag + 1]);
 const failures = [];
 const fail = (message) => failures.push(message);
 const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding: 'utf8', stdio: 'pipe' });
@@ -20,7 +26,7 @@ const run = (command, args, cwd) => execFileSync(command, args, { cwd, encoding:
 // ---- 1. Pack from a tree without dist/, as a fresh clone is ------------------------------------------------
 rmSync(join(root, 'dist'), { recursive: true, force: true });
 // npm prints the prepack build's output on the same stdout, before its JSON report.
-const packOutput = run('npm', ['pack', '--json', '--pack-destination', scratch], root);
+const packOutput = run('npm', ['pack', '--json', '--pack-destination', destination], root);
 const packed = JSON.parse(packOutput.slice(packOutput.search(/^\[$/m)))[0];
 const files = packed.files.map((file) => file.path).sort();
 console.log(
@@ -59,7 +65,7 @@ run(
     '--no-fund',
     '--prefer-offline',
     '--no-package-lock',
-    join(scratch, packed.filename),
+    join(destination, packed.filename),
   ],
   app,
 );

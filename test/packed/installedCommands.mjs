@@ -1,36 +1,36 @@
-// `npm run check:installed`: the package as an integrator gets it. Packs the build (`npm pack`), installs the
-// tarball in a scratch project, runs both commands there through npx, and imports both entry points from it.
-// Needs `npm run build` first. Exits 1 when anything differs from what the docs promise.
+// `npm run check:installed`: the package as an integrator gets it. Packs it (`npm pack`, whose `prepack`
+// builds), installs the tarball in a scratch project, runs both commands there through npx, and imports both
+// entry points from it. GKC_TARBALL names a tarball packed already (CI packs once for every package check).
+// Exits 1 when anything differs from what the docs promise.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-if (!existsSync(join(root, 'dist/tools/gkc-session-doctor.js'))) {
-  console.error('dist/ holds no build of the commands: run npm run build first');
-  process.exit(1);
-}
-
 const scratch = mkdtempSync(join(tmpdir(), 'gkc-session-installed-'));
 const quiet = { cwd: scratch, encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] };
-// `prepack` builds first and prints its log on the same stdout: the JSON is the array from its first line on.
-const packOutput = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], {
-  cwd: root,
-  encoding: 'utf8',
-});
-const [packed] = JSON.parse(packOutput.slice(packOutput.search(/^\[$/m)));
-console.log(`packed ${packed.filename} (${packed.entryCount} files, ${(packed.size / 1024).toFixed(1)} KB)`);
+let tarball = process.env.GKC_TARBALL && resolve(process.env.GKC_TARBALL);
+if (tarball) {
+  console.log(`installing ${basename(tarball)} (GKC_TARBALL)`);
+} else {
+  // `prepack` builds first and prints its log on the same stdout: the JSON is the array from its first line on.
+  const packOutput = execFileSync('npm', ['pack', '--json', '--pack-destination', scratch], {
+    cwd: root,
+    encoding: 'utf8',
+  });
+  const [packed] = JSON.parse(packOutput.slice(packOutput.search(/^\[$/m)));
+  console.log(
+    `packed ${packed.filename} (${packed.entryCount} files, ${(packed.size / 1024).toFixed(1)} KB)`,
+  );
+  tarball = join(scratch, packed.filename);
+}
 writeFileSync(
   join(scratch, 'package.json'),
   JSON.stringify({ name: 'scratch', private: true, type: 'module' }, null, 2),
 );
-execFileSync(
-  'npm',
-  ['install', join(scratch, packed.filename), '--no-audit', '--no-fund', '--prefer-offline'],
-  quiet,
-);
+execFileSync('npm', ['install', tarball, '--no-audit', '--no-fund', '--prefer-offline'], quiet);
 console.log(`installed in ${scratch}`);
 
 const failures = [];
