@@ -42,8 +42,7 @@ export class SessionDriver implements HubMember {
   #unwatch: (() => void) | null = null;
   /** Writes of this manager's own changes, in order: they reach the store before anything is sent. */
   #persisting: Promise<unknown> = Promise.resolve();
-  /** The record as this manager first read it. */
-  #startRead: Promise<StoredRecord | null> = Promise.resolve(null);
+  #startRead: Promise<StoredRecord | null> = Promise.resolve(null); // the record as first read
 
   /** `onAttach`: what else starts with the manager's first use (the Web Engagement tracker); returns its stop. */
   constructor(options: ResolvedOptions, onAttach: () => () => void = () => () => {}) {
@@ -353,9 +352,8 @@ export class SessionDriver implements HubMember {
   /**
    * Joins the hub (its store) and, unless `watch` is false, starts what the manager needs once in use: the
    * channel, the owner lock (which tells other tabs it lives), the update queue's watch on connectivity,
-   * what `onAttach` starts, and the page lifecycle (release on `pagehide`, catch up on `pageshow`). A warm
-   * start watches only once `ready()` has resolved: none of it is needed to show the stored session, and
-   * it would keep the thread busy while IndexedDB answers (a first Web Lock request alone costs ~0.6 ms).
+   * what `onAttach` starts, and the page lifecycle. A warm start watches only once `ready()` has resolved:
+   * none of it shows the stored session, and it would busy the thread while IndexedDB answers.
    */
   #attach(hub = this.#hub ?? hubFor(this.#options), watch = true): SessionHub {
     if (!this.#hub) {
@@ -367,13 +365,16 @@ export class SessionDriver implements HubMember {
   }
 
   #watch(hub: SessionHub): void {
+    // Set first: a loaded tracker calls back inside push(), with a change that must not watch again.
+    let stopOnAttach = () => {};
+    this.#unwatch = () => stopOnAttach();
     hub.listen();
     // A message posted as the channel was still joining may not have reached it: a manager that has already
     // taken in a record asks the store what changed since (in the background; ready() has resolved).
     if (this.#state.epoch !== null) this.#catchUp(hub);
     hub.holdOwnerLock(this);
     this.#queue.start();
-    this.#unwatch = this.#onAttach();
+    stopOnAttach = this.#onAttach();
   }
 
   onPageHide(): void {

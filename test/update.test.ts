@@ -266,6 +266,31 @@ describe('Web Engagement', () => {
     expect(server.calls('update')).toHaveLength(1);
   });
 
+  it('reads a tracker that answers at once one time at start and one time per focus, on a warm start too', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const first = manager({ baseUrl });
+    const { sessionId } = await first.ready();
+    first.destroy();
+    // The loaded tracker calls back inside push(): its new ids reach the manager while it is still
+    // starting its watch, which must not start the watch again.
+    let ids = { visitID: 'gwe-visit-1', globalVisitID: 'gwe-global' };
+    const push = vi.fn(([command, callback]: [string, (value: unknown) => void]) => {
+      if (command === 'getIDs') callback(ids);
+    });
+    (globalThis as { _gt?: unknown })._gt = { push };
+    const m = manager({ baseUrl, webEngagement: true });
+    expect(await m.ready()).toMatchObject({ sessionId });
+    await expect.poll(() => server.sessions.get(sessionId)?.visitId).toBe('gwe-visit-1');
+    expect(push).toHaveBeenCalledTimes(1);
+    ids = { visitID: 'gwe-visit-2', globalVisitID: 'gwe-global' };
+    focusManager.setFocused(false);
+    focusManager.setFocused(true);
+    await expect.poll(() => server.sessions.get(sessionId)?.visitId).toBe('gwe-visit-2');
+    expect(push).toHaveBeenCalledTimes(2);
+    expect(server.calls('update')).toHaveLength(2);
+    focusManager.setFocused(undefined);
+  });
+
   it('leaves the tracker alone by default', async () => {
     const { baseUrl } = await startStandIn();
     const push = vi.fn();
