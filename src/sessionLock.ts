@@ -13,7 +13,11 @@ export interface LockOptions {
   /** How long to wait for the lock before going ahead without it, unless the holder shows it is alive. */
   timeoutMs: number;
   signal: AbortSignal;
-  /** Called as soon as the lock is held, and every `timeoutMs / 2` until the work settles: tell the others. */
+  /**
+   * Called as soon as the lock is held, and every `timeoutMs / 4` until the work settles: tell the others. A
+   * holder whose timers run late (a loaded machine, a background tab's throttled timers) must miss three
+   * beats before they give up on it.
+   */
   heartbeat: () => void;
   /** Whether the holder said it was alive within the last `timeoutMs`: then waiting goes on. */
   holderAlive: () => boolean;
@@ -78,7 +82,7 @@ function deadline(options: LockOptions, expire: () => void): () => void {
 /** Runs `work` with the lock held, beating the heart until it settles. */
 async function holding<T>(options: LockOptions, work: () => Promise<T>): Promise<T> {
   options.heartbeat();
-  const beat = timeoutManager.setInterval(() => options.heartbeat(), options.timeoutMs / 2);
+  const beat = timeoutManager.setInterval(() => options.heartbeat(), options.timeoutMs / 4);
   try {
     return await work();
   } finally {

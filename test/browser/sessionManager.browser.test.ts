@@ -217,10 +217,11 @@ for (const engineName of selectedEngines()) {
     });
 
     it('keeps the other tabs waiting for a tab whose Create is slow, so that one session is created', async () => {
-      harness.server.faults = { delayMs: 1500 };
-      const slow = await open({ lockTimeoutMs: 300 });
+      // The Create outlasts four lock timeouts: only the holder's heartbeats keep the other tab waiting.
+      harness.server.faults = { delayMs: 2400 };
+      const slow = await open({ lockTimeoutMs: 600 });
       await expect.poll(() => harness.server.calls('create').length).toBe(1);
-      const waiting = await open({ lockTimeoutMs: 300 });
+      const waiting = await open({ lockTimeoutMs: 600 });
       const [a, b] = await Promise.all([started(slow), started(waiting)]);
       expect(b.sessionId).toBe(a.sessionId);
       expect(harness.server.calls('create')).toHaveLength(1);
