@@ -69,16 +69,19 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
     }
   }
   const stored = record.session;
+  let settledAt = next.settledAt;
   if (restore && stored) {
-    // This page's options may hold what the stored session already has: nothing to send for those.
+    // This page's changes so far (its options, an identify called before the first read) may hold what the
+    // stored session already has: nothing to send for those, and their callers are done.
     for (const field of syncedFields) {
       const entry = pending[field];
       if (entry?.owner === state.owner && !record.pending[field] && stored[field] === entry.value) {
         delete pending[field];
+        settledAt = maxStamps(settledAt, { [field]: entry.stamp });
       }
     }
   }
-  next = { ...next, pending, clock };
+  next = { ...next, pending, clock, settledAt };
   if (stored && record.epoch >= (next.epoch ?? 0)) {
     if (next.session?.sessionId === stored.sessionId) {
       next = {

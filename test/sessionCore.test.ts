@@ -279,6 +279,16 @@ describe('record', () => {
     expect(Object.keys(followed.pending).sort()).toEqual(['globalVisitId', 'visitId']);
   });
 
+  it('settles an identify made before the store was read when the restored session already holds it', () => {
+    // Another tab created the session for bob; this one called identify(bob) before its first read.
+    const base = reduce(idle(), change({ customerId: 'bob' }, 2000));
+    const stamp = base.clock;
+    const stored = record({ session: session('s1', { customerId: 'bob' }), stamps: { customerId: 1000 } });
+    const restored = reduce(reduce(base, { type: 'start' }), recordEvent(stored, false, true));
+    expect(restored.pending).toEqual({});
+    expect(settlement(restored, { fields: ['customerId'], stamp })).toBe('done');
+  });
+
   it('keeps an option value at restore when another tab has a change of that field pending', () => {
     const base = {
       ...initialState(me, { visitId: 'v1' }, 'indexeddb', 1000),

@@ -320,6 +320,18 @@ describe('snapshot and subscribe', () => {
     vi.unstubAllGlobals();
   });
 
+  it('resolves an identify called before the start when the stored session is already that customer’s', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const first = manager({ baseUrl, customerId: 'bob' });
+    const { sessionId } = await first.ready();
+    first.destroy();
+    const m = manager({ baseUrl });
+    const identified = m.identify({ customerId: 'bob' });
+    await expect(identified).resolves.toMatchObject({ sessionId, customerId: 'bob' });
+    expect(m.getSnapshot().pendingUpdates).toBe(0);
+    expect(server.calls('create')).toHaveLength(1);
+  });
+
   it('lets a listener call back into the manager', async () => {
     const { server, baseUrl } = await startStandIn();
     const m = manager({ baseUrl });
