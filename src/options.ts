@@ -1,5 +1,6 @@
 import type { QueryClient } from '@tanstack/query-core';
 import type { KeyValueStore } from './indexedDbStore.js';
+import { numberOption } from './numberOption.js';
 import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retryPolicy.js';
 import { checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
 import { resolveTimeout } from './sessionClient.js';
@@ -187,9 +188,14 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     fetch: options.fetch,
     queryClient: options.queryClient,
     timeoutMs: resolveTimeout(options.timeoutMs),
-    storageTimeoutMs: positive('storageTimeoutMs', options.storageTimeoutMs, defaults.storageTimeoutMs),
-    coalesceMs: atLeastZero('coalesceMs', options.coalesceMs, defaults.coalesceMs),
-    lockTimeoutMs: positive('lockTimeoutMs', options.lockTimeoutMs, defaults.lockTimeoutMs),
+    storageTimeoutMs: numberOption(
+      'storageTimeoutMs',
+      options.storageTimeoutMs,
+      defaults.storageTimeoutMs,
+      '> 0',
+    ),
+    coalesceMs: numberOption('coalesceMs', options.coalesceMs, defaults.coalesceMs, '>= 0'),
+    lockTimeoutMs: numberOption('lockTimeoutMs', options.lockTimeoutMs, defaults.lockTimeoutMs, '> 0'),
     locks: options.locks === undefined ? (environment.navigator?.locks ?? null) : options.locks,
     BroadcastChannel:
       options.BroadcastChannel === undefined
@@ -208,20 +214,4 @@ function isStore(value: unknown): value is KeyValueStore {
     typeof store.set === 'function' &&
     typeof store.del === 'function'
   );
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${name} must be a number > 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function atLeastZero(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`${name} must be a number >= 0, got ${String(value)}`);
-  }
-  return value;
 }

@@ -1,5 +1,6 @@
 import { sleep } from './abortable.js';
 import { InvalidResponseError } from './errors.js';
+import { numberOption } from './numberOption.js';
 import {
   type RetryOptions,
   type RetryPolicy,
@@ -156,11 +157,7 @@ export function sessionClientFor(config: {
 }
 
 export function resolveTimeout(timeoutMs: unknown): number {
-  if (timeoutMs === undefined) return defaultTimeoutMs;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(`timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
-  }
-  return timeoutMs;
+  return numberOption('timeoutMs', timeoutMs, defaultTimeoutMs, '> 0');
 }
 
 /** The identity headers; header names are the documented `gkc_customerId` and `gkc_agentId`. */
