@@ -114,7 +114,7 @@ async function readCapped(response: Response, limit: number): Promise<string> {
   if (declared > limit) throw oversized(limit);
   if (!response.body) return response.text();
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: BlobPart[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -126,13 +126,8 @@ async function readCapped(response: Response, limit: number): Promise<string> {
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  // Decoded as UTF-8, as `response.text()` would.
+  return new Blob(chunks).text();
 }
 
 function oversized(limit: number): InvalidResponseError {
