@@ -169,12 +169,12 @@ function errorFromAnswer(response: Response, text: string, sessionId: string | u
   ) {
     return new SessionNotFoundError(sessionId, status, { cause: said });
   }
-  const details: ConstructorParameters<typeof HttpError>[0] = { status };
-  if (said.code !== undefined) details.serverCode = said.code;
-  if (said.description !== undefined) details.description = said.description;
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-  if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
-  return new HttpError(details);
+  return new HttpError({
+    status,
+    serverCode: said.code,
+    description: said.description,
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+  });
 }
 
 export function saysSessionNotFound(description: string | undefined): boolean {
