@@ -29,16 +29,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = timeoutManager.setTimeout(() => reject(onTimeout()), ms);
-    promise.then(
-      (value) => {
-        timeoutManager.clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        timeoutManager.clearTimeout(timer);
-        reject(error);
-      },
-    );
+    promise.then(resolve, reject).finally(() => timeoutManager.clearTimeout(timer));
   });
 }
 
