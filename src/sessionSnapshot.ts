@@ -1,5 +1,5 @@
 import type { SessionInfo } from './schemas.js';
-import { type CoreState, valuesOf } from './sessionCore.js';
+import { type CoreState, type Phase, valuesOf } from './sessionCore.js';
 import { syncedFields } from './sessionRecord.js';
 import type { SessionSnapshot } from './sessionState.js';
 
@@ -23,9 +23,8 @@ export function toSnapshot(state: CoreState, previous: SessionSnapshot | null): 
     previous?.session && shown && sameShown(previous.session, shown)
       ? previous.session
       : shown && Object.freeze(shown);
-  const status = statusOf(state);
   const next: SessionSnapshot = {
-    status,
+    status: statuses[state.phase.name],
     session,
     error: state.error,
     storage: state.storage,
@@ -41,20 +40,15 @@ export function toSnapshot(state: CoreState, previous: SessionSnapshot | null): 
   return Object.freeze(next);
 }
 
-function statusOf(state: CoreState): SessionSnapshot['status'] {
-  switch (state.phase.name) {
-    case 'idle':
-      return 'idle';
-    case 'ready':
-      return 'ready';
-    case 'failed':
-      return 'error';
-    case 'destroyed':
-      return 'destroyed';
-    default:
-      return 'starting';
-  }
-}
+/** The status of each phase; `starting` and `replacing` show as `starting`. */
+const statuses: Record<Phase['name'], SessionSnapshot['status']> = {
+  idle: 'idle',
+  starting: 'starting',
+  ready: 'ready',
+  replacing: 'starting',
+  failed: 'error',
+  destroyed: 'destroyed',
+};
 
 function sameShown(a: SessionInfo, b: SessionInfo): boolean {
   const keys = Object.keys(a);
