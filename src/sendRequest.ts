@@ -1,4 +1,5 @@
 import { timeoutManager } from '@tanstack/query-core';
+import { onAbort } from './abortable.js';
 import {
   HttpError,
   InvalidResponseError,
@@ -71,10 +72,9 @@ export async function exchange<T>(
   const detach: (() => void)[] = [];
   for (const signal of options.signals) {
     if (!signal) continue;
-    const onAbort = () => controller.abort(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal !== options.lasting) detach.push(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) controller.abort(signal.reason);
+    const stopListening = onAbort(signal, () => controller.abort(signal.reason));
+    if (signal !== options.lasting) detach.push(stopListening);
   }
   let timedOut = false;
   const timer = timeoutManager.setTimeout(() => {
