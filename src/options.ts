@@ -2,9 +2,10 @@ import type { QueryClient } from '@tanstack/query-core';
 import type { KeyValueStore } from './indexedDbStore.js';
 import { numberOption } from './numberOption.js';
 import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retryPolicy.js';
-import { checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
+import { resolveServer, type ServerLocation } from './serverUrl.js';
 import { resolveTimeout } from './sessionClient.js';
 import type { LockManagerLike } from './sessionLock.js';
+import { checkValues } from './sessionValues.js';
 
 export interface SessionManagerOptions {
   /** Root of the Knowledge Center REST API, e.g. `https://kc.example.com/gks-server/v1`; absolute, or a path. */
@@ -156,10 +157,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     throw new TypeError('options must be an object with baseUrl');
   }
   const server = resolveServer(options.baseUrl, options.tenantId);
-  checkHeaderId('customerId', options.customerId);
-  checkHeaderId('agentId', options.agentId);
-  checkId('visitId', options.visitId);
-  checkId('globalVisitId', options.globalVisitId);
+  checkValues(options);
   const storage = options.storage ?? defaults.storage;
   if (storage !== 'indexeddb' && storage !== 'memory' && !isStore(storage)) {
     throw new TypeError("storage must be 'indexeddb', 'memory' or a store (get, set, del)");

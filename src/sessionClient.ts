@@ -10,7 +10,8 @@ import {
 } from './retryPolicy.js';
 import { parseSessionInfo, type SessionInfo } from './schemas.js';
 import { type JsonRequest, sendJsonRequest } from './sendRequest.js';
-import { apiUrl, checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
+import { apiUrl, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
+import { checkValues } from './sessionValues.js';
 
 /** Who is asking: sent as the `gkc_customerId` and `gkc_agentId` headers. */
 export interface Identity {
@@ -191,9 +192,5 @@ function checkSessionId(sessionId: unknown): asserts sessionId is string {
 /** Refuses, before anything is sent, the values that would corrupt a header or a body. */
 function checkInput(input: unknown): asserts input is Identity & VisitData {
   if (typeof input !== 'object' || input === null) throw new TypeError('the session data must be an object');
-  const { customerId, agentId, visitId, globalVisitId } = input as Record<string, unknown>;
-  checkHeaderId('customerId', customerId);
-  checkHeaderId('agentId', agentId);
-  checkId('visitId', visitId);
-  checkId('globalVisitId', globalVisitId);
+  checkValues(input);
 }
