@@ -11,7 +11,7 @@ import {
 import { parseSessionInfo, type SessionInfo } from './schemas.js';
 import { type JsonRequest, sendJsonRequest } from './sendRequest.js';
 import { apiUrl, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
-import { checkValues } from './sessionValues.js';
+import { checkValues, pickValues, visitFields } from './sessionValues.js';
 
 /** Who is asking: sent as the `gkc_customerId` and `gkc_agentId` headers. */
 export interface Identity {
@@ -127,7 +127,7 @@ export function sessionClientFor(config: {
           method: 'PUT',
           url: apiUrl(server, '/sessions/new'),
           headers: identityHeaders(input),
-          body: visitBody(input),
+          body: pickValues(input, visitFields),
         },
         callOptions,
       );
@@ -148,7 +148,7 @@ export function sessionClientFor(config: {
           method: 'POST',
           url: sessionUrl(server, sessionId),
           headers: identityHeaders(input),
-          body: visitBody(input),
+          body: pickValues(input, visitFields),
           sessionId,
         },
         callOptions,
@@ -167,13 +167,6 @@ export function identityHeaders(identity: Identity): Record<string, string> {
   if (identity.customerId !== undefined) headers.gkc_customerId = identity.customerId;
   if (identity.agentId !== undefined) headers.gkc_agentId = identity.agentId;
   return headers;
-}
-
-function visitBody(input: VisitData): VisitData {
-  const body: VisitData = {};
-  if (input.visitId !== undefined) body.visitId = input.visitId;
-  if (input.globalVisitId !== undefined) body.globalVisitId = input.globalVisitId;
-  return body;
 }
 
 /** `encodeURIComponent` escapes `/ ? # %` and spaces, so any id stays one path segment. */

@@ -20,7 +20,8 @@ export function checkValues(source: object, fields: readonly SyncedField[] = syn
   }
 }
 
-const visitFields = ['visitId', 'globalVisitId'] as const;
+/** The visit ids: sent in the body of Create and Update. */
+export const visitFields = ['visitId', 'globalVisitId'] as const;
 
 /** The fields of `source` among `fields` that are set. */
 export function pickValues(
