@@ -20,7 +20,7 @@ export function pendingCount(state: CoreState): number {
 export function toSnapshot(state: CoreState, previous: SessionSnapshot | null): SessionSnapshot {
   const shown = shownSession(state);
   const session =
-    previous?.session && shown && sameShown(previous.session, shown)
+    previous?.session && shown && sameFields(previous.session, shown)
       ? previous.session
       : shown && Object.freeze(shown);
   const next: SessionSnapshot = {
@@ -32,11 +32,7 @@ export function toSnapshot(state: CoreState, previous: SessionSnapshot | null): 
     change: state.change,
     storageError: state.storageError,
   };
-  if (
-    previous &&
-    (Object.keys(next) as (keyof SessionSnapshot)[]).every((key) => Object.is(next[key], previous[key]))
-  )
-    return previous;
+  if (previous && sameFields(previous, next)) return previous;
   return Object.freeze(next);
 }
 
@@ -50,7 +46,8 @@ const statuses: Record<Phase['name'], SessionSnapshot['status']> = {
   destroyed: 'destroyed',
 };
 
-function sameShown(a: SessionInfo, b: SessionInfo): boolean {
-  const keys = Object.keys(a);
+/** Whether two objects hold the same fields with the same values (a snapshot, a session). */
+function sameFields<T extends object>(a: T, b: T): boolean {
+  const keys = Object.keys(a) as (keyof T)[];
   return keys.length === Object.keys(b).length && keys.every((key) => Object.is(a[key], b[key]));
 }
