@@ -5,19 +5,26 @@ import { timeoutManager } from '@tanstack/query-core';
  * that installs its own timer provider (or fake timers in tests) governs the library's timers too.
  */
 
+/** Calls `listener` once, when `signal` aborts; returns the function that stops listening. */
+export function onAbort(signal: AbortSignal, listener: () => void): () => void {
+  signal.addEventListener('abort', listener, { once: true });
+  return () => signal.removeEventListener('abort', listener);
+}
+
 /** Resolves after `ms`, or rejects with the signal's reason as soon as it aborts. */
 export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(signal.reason);
-    const onAbort = () => {
-      timeoutManager.clearTimeout(timer);
-      reject(signal?.reason);
-    };
     const timer = timeoutManager.setTimeout(() => {
-      signal?.removeEventListener('abort', onAbort);
+      stopListening?.();
       resolve();
     }, ms);
-    signal?.addEventListener('abort', onAbort, { once: true });
+    const stopListening = signal
+      ? onAbort(signal, () => {
+          timeoutManager.clearTimeout(timer);
+          reject(signal.reason);
+        })
+      : undefined;
   });
 }
 
@@ -29,16 +36,7 @@ export function sleep(ms: number, signal?: AbortSignal): Promise<void> {
 export function withTimeout<T>(promise: Promise<T>, ms: number, onTimeout: () => Error): Promise<T> {
   return new Promise((resolve, reject) => {
     const timer = timeoutManager.setTimeout(() => reject(onTimeout()), ms);
-    promise.then(
-      (value) => {
-        timeoutManager.clearTimeout(timer);
-        resolve(value);
-      },
-      (error: unknown) => {
-        timeoutManager.clearTimeout(timer);
-        reject(error);
-      },
-    );
+    promise.then(resolve, reject).finally(() => timeoutManager.clearTimeout(timer));
   });
 }
 
@@ -47,8 +45,7 @@ export function abortable<T>(promise: Promise<T>, signal: AbortSignal | undefine
   if (!signal) return promise;
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise((resolve, reject) => {
-    const onAbort = () => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const stopListening = onAbort(signal, () => reject(signal.reason));
+    promise.then(resolve, reject).finally(stopListening);
   });
 }

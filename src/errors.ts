@@ -48,11 +48,11 @@ export class TimeoutError extends SessionError {
 export interface HttpErrorDetails {
   status: number;
   /** The server's own error code, whatever key it used (`code`, `errorCode`, ...). */
-  serverCode?: string;
+  serverCode?: string | undefined;
   /** The server's description, whatever key it used (`description`, `message`, ...). */
-  description?: string;
+  description?: string | undefined;
   /** The delay the server asked for in `Retry-After`, when the header was readable. */
-  retryAfterMs?: number;
+  retryAfterMs?: number | undefined;
 }
 
 /**

@@ -1,9 +1,11 @@
 import type { QueryClient } from '@tanstack/query-core';
 import type { KeyValueStore } from './indexedDbStore.js';
+import { numberOption } from './numberOption.js';
 import { type RetryOptions, type RetryPolicy, resolveRetryPolicy } from './retryPolicy.js';
-import { checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
+import { resolveServer, type ServerLocation } from './serverUrl.js';
 import { resolveTimeout } from './sessionClient.js';
 import type { LockManagerLike } from './sessionLock.js';
+import { checkValues } from './sessionValues.js';
 
 export interface SessionManagerOptions {
   /** Root of the Knowledge Center REST API, e.g. `https://kc.example.com/gks-server/v1`; absolute, or a path. */
@@ -155,10 +157,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     throw new TypeError('options must be an object with baseUrl');
   }
   const server = resolveServer(options.baseUrl, options.tenantId);
-  checkHeaderId('customerId', options.customerId);
-  checkHeaderId('agentId', options.agentId);
-  checkId('visitId', options.visitId);
-  checkId('globalVisitId', options.globalVisitId);
+  checkValues(options);
   const storage = options.storage ?? defaults.storage;
   if (storage !== 'indexeddb' && storage !== 'memory' && !isStore(storage)) {
     throw new TypeError("storage must be 'indexeddb', 'memory' or a store (get, set, del)");
@@ -187,9 +186,14 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     fetch: options.fetch,
     queryClient: options.queryClient,
     timeoutMs: resolveTimeout(options.timeoutMs),
-    storageTimeoutMs: positive('storageTimeoutMs', options.storageTimeoutMs, defaults.storageTimeoutMs),
-    coalesceMs: atLeastZero('coalesceMs', options.coalesceMs, defaults.coalesceMs),
-    lockTimeoutMs: positive('lockTimeoutMs', options.lockTimeoutMs, defaults.lockTimeoutMs),
+    storageTimeoutMs: numberOption(
+      'storageTimeoutMs',
+      options.storageTimeoutMs,
+      defaults.storageTimeoutMs,
+      '> 0',
+    ),
+    coalesceMs: numberOption('coalesceMs', options.coalesceMs, defaults.coalesceMs, '>= 0'),
+    lockTimeoutMs: numberOption('lockTimeoutMs', options.lockTimeoutMs, defaults.lockTimeoutMs, '> 0'),
     locks: options.locks === undefined ? (environment.navigator?.locks ?? null) : options.locks,
     BroadcastChannel:
       options.BroadcastChannel === undefined
@@ -208,20 +212,4 @@ function isStore(value: unknown): value is KeyValueStore {
     typeof store.set === 'function' &&
     typeof store.del === 'function'
   );
-}
-
-function positive(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value <= 0) {
-    throw new TypeError(`${name} must be a number > 0, got ${String(value)}`);
-  }
-  return value;
-}
-
-function atLeastZero(name: string, value: number | undefined, fallback: number): number {
-  if (value === undefined) return fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0) {
-    throw new TypeError(`${name} must be a number >= 0, got ${String(value)}`);
-  }
-  return value;
 }

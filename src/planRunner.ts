@@ -1,4 +1,5 @@
 import { isSessionErrorWithCode, toError } from './errors.js';
+import { resolveRetryPolicy } from './retryPolicy.js';
 import type { SessionInfo } from './schemas.js';
 import type { SessionClient } from './sessionClient.js';
 import { type CoreEvent, type CoreState, reduce, valuesOf } from './sessionCore.js';
@@ -30,7 +31,7 @@ export interface PlanDriver {
 }
 
 /** Within a mutation, query-core does the retrying: each Update is one try. */
-const once = Object.freeze({ attempts: 1, minDelayMs: 0, maxDelayMs: 0 });
+const once = resolveRetryPolicy(false);
 
 function entropy(): { now: number; random: number } {
   return { now: preciseNow(), random: Math.random() };

@@ -1,4 +1,5 @@
 import { isSessionError } from './errors.js';
+import { numberOption } from './numberOption.js';
 
 /** How retryable failures of the session calls are repeated. */
 export interface RetryOptions {
@@ -38,23 +39,26 @@ export function resolveRetryPolicy(retry: false | RetryOptions | undefined): Ret
   if (typeof retry !== 'object' || retry === null) {
     throw new TypeError('retry must be false or an object');
   }
-  const policy = { ...defaultRetryPolicy, ...definedOnly(retry) };
-  if (!Number.isInteger(policy.attempts) || policy.attempts < 1) {
+  const attempts = retry.attempts === undefined ? defaultRetryPolicy.attempts : retry.attempts;
+  if (!Number.isInteger(attempts) || attempts < 1) {
     throw new TypeError(`retry.attempts must be an integer >= 1, got ${String(retry.attempts)}`);
   }
-  for (const field of ['minDelayMs', 'maxDelayMs'] as const) {
-    if (!Number.isFinite(policy[field]) || policy[field] < 0) {
-      throw new TypeError(`retry.${field} must be a number >= 0, got ${String(retry[field])}`);
-    }
-  }
-  if (policy.maxDelayMs < policy.minDelayMs) {
+  const minDelayMs = numberOption(
+    'retry.minDelayMs',
+    retry.minDelayMs,
+    defaultRetryPolicy.minDelayMs,
+    '>= 0',
+  );
+  const maxDelayMs = numberOption(
+    'retry.maxDelayMs',
+    retry.maxDelayMs,
+    defaultRetryPolicy.maxDelayMs,
+    '>= 0',
+  );
+  if (maxDelayMs < minDelayMs) {
     throw new TypeError('retry.maxDelayMs must be >= retry.minDelayMs');
   }
-  return Object.freeze(policy);
-}
-
-function definedOnly(options: RetryOptions): Partial<RetryPolicy> {
-  return Object.fromEntries(Object.entries(options).filter(([, value]) => value !== undefined));
+  return Object.freeze({ attempts, minDelayMs, maxDelayMs });
 }
 
 /**

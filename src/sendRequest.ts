@@ -1,4 +1,5 @@
 import { timeoutManager } from '@tanstack/query-core';
+import { onAbort } from './abortable.js';
 import {
   HttpError,
   InvalidResponseError,
@@ -71,10 +72,9 @@ export async function exchange<T>(
   const detach: (() => void)[] = [];
   for (const signal of options.signals) {
     if (!signal) continue;
-    const onAbort = () => controller.abort(signal.reason);
-    if (signal.aborted) onAbort();
-    signal.addEventListener('abort', onAbort, { once: true });
-    if (signal !== options.lasting) detach.push(() => signal.removeEventListener('abort', onAbort));
+    if (signal.aborted) controller.abort(signal.reason);
+    const stopListening = onAbort(signal, () => controller.abort(signal.reason));
+    if (signal !== options.lasting) detach.push(stopListening);
   }
   let timedOut = false;
   const timer = timeoutManager.setTimeout(() => {
@@ -114,7 +114,7 @@ async function readCapped(response: Response, limit: number): Promise<string> {
   if (declared > limit) throw oversized(limit);
   if (!response.body) return response.text();
   const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
+  const chunks: BlobPart[] = [];
   let size = 0;
   for (;;) {
     const { done, value } = await reader.read();
@@ -126,13 +126,8 @@ async function readCapped(response: Response, limit: number): Promise<string> {
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return new TextDecoder().decode(bytes);
+  // Decoded as UTF-8, as `response.text()` would.
+  return new Blob(chunks).text();
 }
 
 function oversized(limit: number): InvalidResponseError {
@@ -174,12 +169,12 @@ function errorFromAnswer(response: Response, text: string, sessionId: string | u
   ) {
     return new SessionNotFoundError(sessionId, status, { cause: said });
   }
-  const details: ConstructorParameters<typeof HttpError>[0] = { status };
-  if (said.code !== undefined) details.serverCode = said.code;
-  if (said.description !== undefined) details.description = said.description;
-  const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
-  if (retryAfterMs !== undefined) details.retryAfterMs = retryAfterMs;
-  return new HttpError(details);
+  return new HttpError({
+    status,
+    serverCode: said.code,
+    description: said.description,
+    retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+  });
 }
 
 export function saysSessionNotFound(description: string | undefined): boolean {

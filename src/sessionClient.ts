@@ -1,5 +1,6 @@
 import { sleep } from './abortable.js';
 import { InvalidResponseError } from './errors.js';
+import { numberOption } from './numberOption.js';
 import {
   type RetryOptions,
   type RetryPolicy,
@@ -9,7 +10,8 @@ import {
 } from './retryPolicy.js';
 import { parseSessionInfo, type SessionInfo } from './schemas.js';
 import { type JsonRequest, sendJsonRequest } from './sendRequest.js';
-import { apiUrl, checkHeaderId, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
+import { apiUrl, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
+import { checkValues, pickValues, visitFields } from './sessionValues.js';
 
 /** Who is asking: sent as the `gkc_customerId` and `gkc_agentId` headers. */
 export interface Identity {
@@ -125,7 +127,7 @@ export function sessionClientFor(config: {
           method: 'PUT',
           url: apiUrl(server, '/sessions/new'),
           headers: identityHeaders(input),
-          body: visitBody(input),
+          body: pickValues(input, visitFields),
         },
         callOptions,
       );
@@ -146,7 +148,7 @@ export function sessionClientFor(config: {
           method: 'POST',
           url: sessionUrl(server, sessionId),
           headers: identityHeaders(input),
-          body: visitBody(input),
+          body: pickValues(input, visitFields),
           sessionId,
         },
         callOptions,
@@ -156,11 +158,7 @@ export function sessionClientFor(config: {
 }
 
 export function resolveTimeout(timeoutMs: unknown): number {
-  if (timeoutMs === undefined) return defaultTimeoutMs;
-  if (typeof timeoutMs !== 'number' || !Number.isFinite(timeoutMs) || timeoutMs <= 0) {
-    throw new TypeError(`timeoutMs must be a number > 0, got ${String(timeoutMs)}`);
-  }
-  return timeoutMs;
+  return numberOption('timeoutMs', timeoutMs, defaultTimeoutMs, '> 0');
 }
 
 /** The identity headers; header names are the documented `gkc_customerId` and `gkc_agentId`. */
@@ -169,13 +167,6 @@ export function identityHeaders(identity: Identity): Record<string, string> {
   if (identity.customerId !== undefined) headers.gkc_customerId = identity.customerId;
   if (identity.agentId !== undefined) headers.gkc_agentId = identity.agentId;
   return headers;
-}
-
-function visitBody(input: VisitData): VisitData {
-  const body: VisitData = {};
-  if (input.visitId !== undefined) body.visitId = input.visitId;
-  if (input.globalVisitId !== undefined) body.globalVisitId = input.globalVisitId;
-  return body;
 }
 
 /** `encodeURIComponent` escapes `/ ? # %` and spaces, so any id stays one path segment. */
@@ -194,9 +185,5 @@ function checkSessionId(sessionId: unknown): asserts sessionId is string {
 /** Refuses, before anything is sent, the values that would corrupt a header or a body. */
 function checkInput(input: unknown): asserts input is Identity & VisitData {
   if (typeof input !== 'object' || input === null) throw new TypeError('the session data must be an object');
-  const { customerId, agentId, visitId, globalVisitId } = input as Record<string, unknown>;
-  checkHeaderId('customerId', customerId);
-  checkHeaderId('agentId', agentId);
-  checkId('visitId', visitId);
-  checkId('globalVisitId', globalVisitId);
+  checkValues(input);
 }

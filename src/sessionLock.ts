@@ -1,4 +1,5 @@
 import { timeoutManager } from '@tanstack/query-core';
+import { onAbort } from './abortable.js';
 
 /** The part of the Web Locks API (`navigator.locks`) the manager uses. */
 export interface LockManagerLike {
@@ -49,9 +50,9 @@ async function withWebLock<T>(
 ): Promise<{ result: T; locked: boolean }> {
   const acquisition = new AbortController();
   const expired = new Error('lock wait expired');
-  const onAbort = () => acquisition.abort(options.signal.reason);
-  options.signal.addEventListener('abort', onAbort, { once: true });
-  if (options.signal.aborted) onAbort();
+  const abortWait = () => acquisition.abort(options.signal.reason);
+  const stopListening = onAbort(options.signal, abortWait);
+  if (options.signal.aborted) abortWait();
   const stopWaiting = deadline(options, () => acquisition.abort(expired));
   try {
     const result = await locks.request(name, { signal: acquisition.signal }, () => {
@@ -65,7 +66,7 @@ async function withWebLock<T>(
     return { result: await work(), locked: false };
   } finally {
     stopWaiting();
-    options.signal.removeEventListener('abort', onAbort);
+    stopListening();
   }
 }
 
@@ -119,14 +120,13 @@ function waitFor(previous: Promise<void>, options: LockOptions): Promise<boolean
   const { signal } = options;
   return new Promise((resolve, reject) => {
     if (signal.aborted) return reject(signal.reason);
-    const onAbort = () => finish(() => reject(signal.reason));
     const stopWaiting = deadline(options, () => finish(() => resolve(false)));
+    const stopListening = onAbort(signal, () => finish(() => reject(signal.reason)));
     const finish = (settle: () => void) => {
       stopWaiting();
-      signal.removeEventListener('abort', onAbort);
+      stopListening();
       settle();
     };
-    signal.addEventListener('abort', onAbort, { once: true });
     previous.then(() => finish(() => resolve(true)));
   });
 }

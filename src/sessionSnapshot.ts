@@ -1,5 +1,5 @@
 import type { SessionInfo } from './schemas.js';
-import { type CoreState, valuesOf } from './sessionCore.js';
+import { type CoreState, type Phase, valuesOf } from './sessionCore.js';
 import { syncedFields } from './sessionRecord.js';
 import type { SessionSnapshot } from './sessionState.js';
 
@@ -20,12 +20,11 @@ export function pendingCount(state: CoreState): number {
 export function toSnapshot(state: CoreState, previous: SessionSnapshot | null): SessionSnapshot {
   const shown = shownSession(state);
   const session =
-    previous?.session && shown && sameShown(previous.session, shown)
+    previous?.session && shown && sameFields(previous.session, shown)
       ? previous.session
       : shown && Object.freeze(shown);
-  const status = statusOf(state);
   const next: SessionSnapshot = {
-    status,
+    status: statuses[state.phase.name],
     session,
     error: state.error,
     storage: state.storage,
@@ -33,30 +32,22 @@ export function toSnapshot(state: CoreState, previous: SessionSnapshot | null): 
     change: state.change,
     storageError: state.storageError,
   };
-  if (
-    previous &&
-    (Object.keys(next) as (keyof SessionSnapshot)[]).every((key) => Object.is(next[key], previous[key]))
-  )
-    return previous;
+  if (previous && sameFields(previous, next)) return previous;
   return Object.freeze(next);
 }
 
-function statusOf(state: CoreState): SessionSnapshot['status'] {
-  switch (state.phase.name) {
-    case 'idle':
-      return 'idle';
-    case 'ready':
-      return 'ready';
-    case 'failed':
-      return 'error';
-    case 'destroyed':
-      return 'destroyed';
-    default:
-      return 'starting';
-  }
-}
+/** The status of each phase; `starting` and `replacing` show as `starting`. */
+const statuses: Record<Phase['name'], SessionSnapshot['status']> = {
+  idle: 'idle',
+  starting: 'starting',
+  ready: 'ready',
+  replacing: 'starting',
+  failed: 'error',
+  destroyed: 'destroyed',
+};
 
-function sameShown(a: SessionInfo, b: SessionInfo): boolean {
-  const keys = Object.keys(a);
+/** Whether two objects hold the same fields with the same values (a snapshot, a session). */
+function sameFields<T extends object>(a: T, b: T): boolean {
+  const keys = Object.keys(a) as (keyof T)[];
   return keys.length === Object.keys(b).length && keys.every((key) => Object.is(a[key], b[key]));
 }

@@ -53,10 +53,6 @@ export class SessionStore {
           : memoryStore;
   }
 
-  get kind(): StorageKind {
-    return this.#kind;
-  }
-
   /** The stored record, or null when there is none or it is unreadable (corrupt, an old format). */
   async read(): Promise<StoredRecord | null> {
     return parseRecord(await this.#run('read', (store) => store.get(this.#options.key)));

@@ -1,11 +1,35 @@
 import { checkHeaderId, checkId } from './serverUrl.js';
 import type { Identity, VisitData } from './sessionClient.js';
-import { type FieldValues, type SyncedField, syncedFields } from './sessionRecord.js';
+import {
+  type FieldValues,
+  identityFields,
+  isIdentity,
+  type SyncedField,
+  syncedFields,
+} from './sessionRecord.js';
 
-/** The synced fields of `source` that are set. */
-export function pickValues(source: { [K in SyncedField]?: string | undefined }): FieldValues {
+/**
+ * Checks the values of `fields` in `source` (options, call arguments): the identity travels in headers, the
+ * visit ids in bodies. A `TypeError` names a bad one.
+ */
+export function checkValues(source: object, fields: readonly SyncedField[] = syncedFields): void {
+  for (const field of fields) {
+    const value = (source as Record<string, unknown>)[field];
+    if (isIdentity(field)) checkHeaderId(field, value);
+    else checkId(field, value);
+  }
+}
+
+/** The visit ids: sent in the body of Create and Update. */
+export const visitFields = ['visitId', 'globalVisitId'] as const;
+
+/** The fields of `source` among `fields` that are set. */
+export function pickValues(
+  source: { [K in SyncedField]?: string | undefined },
+  fields: readonly SyncedField[] = syncedFields,
+): FieldValues {
   const values: FieldValues = {};
-  for (const field of syncedFields) {
+  for (const field of fields) {
     const value = source[field];
     if (typeof value === 'string') values[field] = value;
   }
@@ -16,15 +40,13 @@ export function pickValues(source: { [K in SyncedField]?: string | undefined }):
 export function visitValues(patch: VisitData): FieldValues {
   if (typeof patch !== 'object' || patch === null)
     throw new TypeError('update takes an object { visitId, globalVisitId }');
-  checkId('visitId', patch.visitId);
-  checkId('globalVisitId', patch.globalVisitId);
-  return pickValues({ visitId: patch.visitId, globalVisitId: patch.globalVisitId });
+  checkValues(patch, visitFields);
+  return pickValues(patch, visitFields);
 }
 
 /** The values of an `identify()` argument; a `TypeError` names a bad one. */
 export function identityValues(identity: Identity): FieldValues {
   if (typeof identity !== 'object' || identity === null) throw new TypeError('identity must be an object');
-  checkHeaderId('customerId', identity.customerId);
-  checkHeaderId('agentId', identity.agentId);
-  return pickValues({ customerId: identity.customerId, agentId: identity.agentId });
+  checkValues(identity, identityFields);
+  return pickValues(identity, identityFields);
 }

@@ -41,12 +41,10 @@ export function watchWebEngagement(onIds: (ids: VisitData) => void): () => void 
         (raw: unknown) => {
           const parsed = idsSchema.safeParse(raw);
           if (!parsed.success) return;
-          const visitId = parsed.data.visitID ?? parsed.data.visitId;
-          const globalVisitId = parsed.data.globalVisitID ?? parsed.data.globalVisitId;
-          const ids: VisitData = {};
-          if (visitId) ids.visitId = visitId;
-          if (globalVisitId) ids.globalVisitId = globalVisitId;
-          if (ids.visitId || ids.globalVisitId) onIds(ids);
+          // An empty id is no id.
+          const visitId = (parsed.data.visitID ?? parsed.data.visitId) || undefined;
+          const globalVisitId = (parsed.data.globalVisitID ?? parsed.data.globalVisitId) || undefined;
+          if (visitId || globalVisitId) onIds({ visitId, globalVisitId });
         },
       ]);
     } catch {
