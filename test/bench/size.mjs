@@ -10,7 +10,7 @@ import { build } from 'vite';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // Issue 12's targets. Not met yet: CI runs without --strict, and the ceilings below hold what was won.
 const budgets = { own: 8 * 1024, bundle: 20 * 1024 };
-const ceilings = { own: 14.2 * 1024, bundle: 22.0 * 1024 };
+const ceilings = { own: 14.0 * 1024, bundle: 21.8 * 1024 };
 
 /** Minified ES bundle of src/index.ts, with the dependencies inside it or left as imports. */
 async function measure(bundleDependencies) {
