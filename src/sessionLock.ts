@@ -111,7 +111,11 @@ async function withPageLock<T>(
     return { result: locked ? await holding(options, work) : await work(), locked };
   } finally {
     release();
-    if (tails.get(name) === tail) tails.delete(name);
+    // The line's entry goes once everyone in it has passed, not when this one leaves: a waiter that gives up
+    // (destroyed) may be the last in line while those ahead still wait or hold.
+    void tail.then(() => {
+      if (tails.get(name) === tail) tails.delete(name);
+    });
   }
 }
 
