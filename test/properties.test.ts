@@ -53,6 +53,29 @@ const command: fc.Arbitrary<Command> = fc.oneof(
   },
 );
 
+const foundInCi: Command[][] = [
+  // An identify for the customer the stored session already has, made before the first store read, never
+  // settled (test/sessionManager.test.ts, "resolves an identify called before the start...").
+  [
+    { kind: 'identify', tab: 0, customerId: 'bob' },
+    { kind: 'pause', ms: 4 },
+    { kind: 'identify', tab: 1, customerId: 'bob' },
+    { kind: 'update', tab: 0, field: 'visitId', value: 'f' },
+  ],
+  // A tab destroyed last in line for the page lock let the next one in beside the holder
+  // (test/sessionLock.test.ts, "keeps the line when the last waiter gives up...").
+  [
+    { kind: 'identify', tab: 1, customerId: 'alice' },
+    { kind: 'reset', tab: 1 },
+    { kind: 'fault', fault: 'up' },
+    { kind: 'reset', tab: 2 },
+    { kind: 'pause', ms: 6 },
+    { kind: 'update', tab: 1, field: 'globalVisitId', value: 'yh' },
+    { kind: 'fault', fault: 'forget-sessions' },
+    { kind: 'reload', tab: 1 },
+  ],
+];
+
 /** Whether every promise settles within `ms`. */
 async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
   const all = Promise.allSettled(promises);
@@ -180,6 +203,15 @@ it('keeps one session per browser and customer, ends on the latest values, and s
 
       for (const manager of managers) manager.destroy();
     }),
-    { numRuns: 40, interruptAfterTimeLimit: 100_000 },
+    {
+      numRuns: 40,
+      interruptAfterTimeLimit: 100_000,
+      // First, the runs that found defects with random seeds in CI (each fixed, with a test of its own).
+      examples: foundInCi.map((commands) => [commands]),
+      // A fixed seed by default, so that CI runs the same commands each time; PROPS_SEED=random explores new
+      // ones. A failure prints its seed and path: PROPS_SEED and PROPS_PATH replay it.
+      ...(process.env.PROPS_SEED !== 'random' && { seed: Number(process.env.PROPS_SEED ?? 20261128) }),
+      ...(process.env.PROPS_PATH && { path: process.env.PROPS_PATH, endOnFailure: true }),
+    },
   );
 }, 120_000);
