@@ -11,7 +11,8 @@ import {
 import { parseSessionInfo, type SessionInfo } from './schemas.js';
 import { type JsonRequest, sendJsonRequest } from './sendRequest.js';
 import { apiUrl, checkId, resolveServer, type ServerLocation } from './serverUrl.js';
-import { checkValues, pickValues, visitFields } from './sessionValues.js';
+import { visitFields } from './sessionRecord.js';
+import { checkValues, pickValues } from './sessionValues.js';
 
 /** Who is asking: sent as the `gkc_customerId` and `gkc_agentId` headers. */
 export interface Identity {

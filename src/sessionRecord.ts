@@ -6,6 +6,8 @@ export const syncedFields = ['customerId', 'agentId', 'visitId', 'globalVisitId'
 export type SyncedField = (typeof syncedFields)[number];
 export type FieldValues = Partial<Record<SyncedField, string>>;
 export const identityFields = ['customerId', 'agentId'] as const satisfies readonly SyncedField[];
+/** The visit ids: sent in the body of Create and Update (the identity goes in headers). */
+export const visitFields = ['visitId', 'globalVisitId'] as const satisfies readonly SyncedField[];
 
 /**
  * When a value was set, on one clock for the whole browser (see `nextStamp`): the later stamp wins, field by

@@ -6,6 +6,7 @@ import {
   isIdentity,
   type SyncedField,
   syncedFields,
+  visitFields,
 } from './sessionRecord.js';
 
 /**
@@ -19,9 +20,6 @@ export function checkValues(source: object, fields: readonly SyncedField[] = syn
     else checkId(field, value);
   }
 }
-
-/** The visit ids: sent in the body of Create and Update. */
-export const visitFields = ['visitId', 'globalVisitId'] as const;
 
 /** The fields of `source` among `fields` that are set. */
 export function pickValues(
