@@ -271,16 +271,18 @@ export class SessionDriver implements HubMember {
     const others = syncedFields.some(
       (f) => this.#state.pending[f] && this.#state.pending[f]?.owner !== this.owner,
     );
-    if (others) this.#takeOver();
+    if (others) this.#takeOver(); // its Update checks the session too
+    const checking = !others && !this.#hasOwnWork() && this.#options.revalidate;
     if (this.#hasOwnWork()) {
       this.#persist();
       this.#queue.flush();
-    } else if (others) {
-      // The Update that sends them checks the session too.
-    } else if (this.#options.revalidate) {
+    } else if (checking) {
       const intent: Intent = { type: 'check', sessionId: session.sessionId, since: hub.loadedAt };
       this.#locked(intent).catch((error: unknown) => this.#fail(error));
     }
+    // A message posted as the channel was still joining may not have reached it. A take-over or a check reads
+    // the store afresh under the lock now; otherwise (a delivery may wait, offline) the store is asked here.
+    if (!others && !checking) this.#catchUp(hub);
   }
 
   /**
@@ -369,9 +371,6 @@ export class SessionDriver implements HubMember {
     let stopOnAttach = () => {};
     this.#unwatch = () => stopOnAttach();
     hub.listen();
-    // A message posted as the channel was still joining may not have reached it: a manager that has already
-    // taken in a record asks the store what changed since (in the background; ready() has resolved).
-    if (this.#state.epoch !== null) this.#catchUp(hub);
     hub.holdOwnerLock(this);
     this.#queue.start();
     stopOnAttach = this.#onAttach();

@@ -533,6 +533,31 @@ describe('teardown', () => {
     expect(m.getSnapshot().change).toMatchObject({ reason: 'reset', remote: true });
   });
 
+  it('reads the store twice on a warm start with its check: at start, and afresh under the lock', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const first = manager({ baseUrl });
+    const { sessionId } = await first.ready();
+    first.destroy();
+    const values = new Map<string, unknown>([[`${baseUrl}|`, storedRecord({ sessionId })]]);
+    let reads = 0;
+    const store = {
+      get: async (k: string) => {
+        reads += 1;
+        return values.get(k);
+      },
+      set: async (k: string, value: unknown) => void values.set(k, value),
+      del: async (k: string) => void values.delete(k),
+      // A write merges in one step, as IndexedDB's does: it reads nothing here.
+      update: async (k: string, updater: (value: unknown) => unknown) =>
+        void values.set(k, updater(values.get(k))),
+    };
+    const m = manager({ baseUrl, storage: store });
+    expect((await m.ready()).sessionId).toBe(sessionId);
+    await vi.waitFor(() => expect(server.calls('retrieve')).toHaveLength(1), patience);
+    await tick(20);
+    expect(reads).toBe(2);
+  });
+
   it('catches up on what another tab stored between its warm start and opening the channel', async () => {
     const { baseUrl } = await startStandIn();
     const key = `${baseUrl}|`;
