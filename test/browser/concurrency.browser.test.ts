@@ -126,7 +126,14 @@ for (const engineName of selectedEngines()) {
             // Let the background check and any recovery finish, then count what the server holds.
             await expect.poll(async () => (await shown(page))?.session?.sessionId).not.toBe(lost);
             await sleep(300);
-            expect(harness.server.sessions.size).toBe(1);
+            // Seen once in WebKit under load, cause unknown (0 sessions): the message says what the server saw.
+            const calls = harness.server.log.map(
+              (entry) => `${entry.call} ${entry.sessionId} ${entry.status}`,
+            );
+            expect(
+              harness.server.sessions.size,
+              `round ${round}, lost ${lost}, shown ${(await shown(page))?.session?.sessionId}; calls: ${calls.join(', ')}`,
+            ).toBe(1);
             const [survivor] = harness.server.sessions.keys();
             expect((await shown(page))?.session?.sessionId).toBe(survivor);
             lost = survivor as string;
