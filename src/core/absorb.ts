@@ -1,7 +1,7 @@
 import { SessionResetError } from '../errors.js';
 import type { SessionInfo } from '../types.js';
 import { cut } from './cut.js';
-import { isIdentity, syncedFields } from './fields.js';
+import { isIdentity, servesCustomer, syncedFields } from './fields.js';
 import { latest, maxStamps, type StoredRecord } from './record.js';
 import { type CoreState, changed, settled } from './state.js';
 
@@ -107,9 +107,7 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
 /** Whether `session` may be used here: not another customer's than the one this manager is identifying. */
 export function belongs(state: CoreState, session: SessionInfo): boolean {
   const own = state.pending.customerId;
-  return (
-    !own || own.owner !== state.owner || session.customerId === undefined || session.customerId === own.value
-  );
+  return !own || own.owner !== state.owner || servesCustomer(session.customerId, own.value);
 }
 
 function shownValue(state: CoreState, field: (typeof syncedFields)[number]): string | undefined {

@@ -1,13 +1,14 @@
 import { SessionResetError } from '../errors.js';
-import { type FieldValues, identityFields, syncedFields } from './fields.js';
+import { type CutReason, cuts, type FieldValues, identityFields, syncedFields } from './fields.js';
 import type { CoreState } from './state.js';
+
+/**
+ * Cutting the identity: a reset or customer switch, here or in another tab. The session is forgotten; the
+ * visit values are carried to its successor, the identity the cut ends is not.
+ */
+
 /** `local`: when this manager's own reset or switch was called; null when another tab's reached it. */
-export function cut(
-  state: CoreState,
-  reason: 'reset' | 'customer-changed',
-  epoch: number,
-  local: number | null,
-): CoreState {
+export function cut(state: CoreState, reason: CutReason, epoch: number, local: number | null): CoreState {
   const pending = { ...state.pending };
   const refusals = { ...state.refusals };
   const error = new SessionResetError(reason);
@@ -16,8 +17,7 @@ export function cut(
   const values = held(state);
   for (const field of syncedFields) {
     const value = values[field];
-    if (value !== undefined && field !== 'customerId' && !(reason === 'reset' && field === 'agentId'))
-      carry[field] = value;
+    if (value !== undefined && !cuts(reason, field)) carry[field] = value;
   }
   for (const field of identityFields) {
     const entry = pending[field];

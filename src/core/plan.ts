@@ -1,5 +1,14 @@
 import { held } from './cut.js';
-import { type FieldValues, isIdentity, type SyncedField, syncedFields } from './fields.js';
+import {
+  type CutReason,
+  cuts,
+  type FieldValues,
+  identityFields,
+  isIdentity,
+  type SyncedField,
+  servesCustomer,
+  syncedFields,
+} from './fields.js';
 import type { PendingChanges, StoredRecord } from './record.js';
 import type { CoreState } from './state.js';
 
@@ -9,6 +18,34 @@ import type { CoreState } from './state.js';
  * that every tab decides on the same facts: this is what makes a Create happen once per browser, one recovery
  * per lost session, and each change sent by one tab.
  */
+
+/** What a call of `update()` or `identify()` comes to. */
+export type ChangeDecision =
+  /** The session already holds every value given, acknowledged: nothing to send. */
+  | { type: 'held' }
+  /** These values change (those the session already holds are left out). */
+  | { type: 'change'; values: FieldValues }
+  /** Another customer than the session's: a new session, created for them, with these values. */
+  | { type: 'switch'; values: FieldValues };
+
+/**
+ * Decides a call of `update()` or `identify()` with `values`, before anything is dispatched. A value the
+ * session holds acknowledged, with no other value pending, is nothing to send; before a session is known the
+ * store read decides that instead (a restore drops what the stored session holds).
+ */
+export function decideChange(state: CoreState, values: FieldValues): ChangeDecision {
+  const { session, pending } = state;
+  const changes: FieldValues = {};
+  for (const field of syncedFields) {
+    const value = values[field];
+    if (value !== undefined && !(session?.[field] === value && !pending[field])) changes[field] = value;
+  }
+  if (session && Object.keys(changes).length === 0) return { type: 'held' };
+  // One customer's session is never reused for another.
+  return servesCustomer(session?.customerId, changes.customerId)
+    ? { type: 'change', values: changes }
+    : { type: 'switch', values: changes };
+}
 
 /** Why the manager takes the lock. */
 export type Intent =
@@ -21,13 +58,13 @@ export type Intent =
   /** The server said it does not know `sessionId` (a Retrieve, an Update or a Knowledge call). */
   | { type: 'lost'; sessionId: string }
   /** `reset()` or a customer switch. */
-  | { type: 'replace'; reason: 'reset' | 'customer-changed' };
+  | { type: 'replace'; reason: CutReason };
 
 export type Plan =
   | { type: 'none' }
   | { type: 'create'; reason: 'created' | 'not-found'; sent: PendingChanges }
   /** Forget the session in every tab (a new epoch), then create its successor with `sent`. */
-  | { type: 'replace'; reason: 'reset' | 'customer-changed'; sent: PendingChanges }
+  | { type: 'replace'; reason: CutReason; sent: PendingChanges }
   | { type: 'retrieve'; sessionId: string; identity: FieldValues }
   | { type: 'send'; sessionId: string; sent: PendingChanges; identity: FieldValues }
   /** Changes left by a manager that is gone: this one sends them from now on. */
@@ -75,9 +112,8 @@ export function plan(
         return establish(state, record);
       const sent = own(state);
       if (Object.keys(sent).length === 0) return none;
-      const customer = sent.customerId?.value;
       // One customer's session is never reused for another: a new session, created for them.
-      if (customer !== undefined && session.customerId !== undefined && session.customerId !== customer)
+      if (!servesCustomer(session.customerId, sent.customerId?.value))
         return {
           type: 'replace',
           reason: 'customer-changed',
@@ -112,11 +148,7 @@ export function own(state: CoreState): PendingChanges {
  * for all), this manager's pending identity, and what the current session and the one being replaced hold,
  * less the identity a reset cuts (or the customer a switch replaces).
  */
-export function carried(
-  state: CoreState,
-  cut?: 'reset' | 'customer-changed',
-  stored?: StoredRecord | null,
-): PendingChanges {
+export function carried(state: CoreState, cut?: CutReason, stored?: StoredRecord | null): PendingChanges {
   const own = held(state);
   const sent: PendingChanges = {};
   for (const field of syncedFields) {
@@ -130,7 +162,7 @@ export function carried(
       value = theirs;
       stamp = theirStamp;
     }
-    if (cut && (field === 'customerId' || (cut === 'reset' && field === 'agentId'))) value = undefined;
+    if (cut && cuts(cut, field)) value = undefined;
     // Nor an identity the session holds from before this manager's latest reset.
     if (isIdentity(field) && value !== undefined && stamp < state.resetAt) value = undefined;
     // An identity given before this manager's latest reset is never carried, whoever gave it; a pending
@@ -149,7 +181,7 @@ export function carried(
 /** The identity headers of a call: the identity being sent, else the one the session holds. */
 function identityOf(session: FieldValues, sent: PendingChanges): FieldValues {
   const identity: FieldValues = {};
-  for (const field of ['customerId', 'agentId'] as const) {
+  for (const field of identityFields) {
     const value = sent[field]?.value ?? session[field];
     if (value !== undefined) identity[field] = value;
   }

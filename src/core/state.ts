@@ -1,6 +1,6 @@
 import type { StorageError } from '../errors.js';
 import type { SessionChange, SessionChangeReason, SessionInfo, StorageKind } from '../types.js';
-import { type FieldValues, syncedFields } from './fields.js';
+import { type CutReason, type FieldValues, type SyncedField, syncedFields } from './fields.js';
 import type { PendingChanges, Stamps, StoredRecord } from './record.js';
 /**
  * The session core: one manager's state, the closed set of events that change it, and `reduce`. Pure: no I/O,
@@ -8,6 +8,11 @@ import type { PendingChanges, Stamps, StoredRecord } from './record.js';
  * what to do next is decided by the plans in `plan.ts`, from this state alone.
  */
 
+/**
+ * Where the manager is on its way to a session. `starting`: there is none, and one is being found or made; the
+ * driver begins its start (one store read, then the lock if need be) whenever the phase moves there, so that
+ * nothing but the phase marks a start under way.
+ */
 export type Phase =
   | { name: 'idle' }
   /** `carry`: the visit values of a session another tab forgot, for whichever tab creates its successor. */
@@ -17,7 +22,7 @@ export type Phase =
    * This manager is making a new session for `reason`, carrying the visit values `carry`; an identity
    * stamped before `since` (the call) is never carried, whichever tab gave it.
    */
-  | { name: 'replacing'; reason: 'reset' | 'customer-changed'; carry: FieldValues; since: number }
+  | { name: 'replacing'; reason: CutReason; carry: FieldValues; since: number }
   | { name: 'failed' }
   | { name: 'destroyed' };
 
@@ -35,7 +40,7 @@ export interface CoreState {
   /** The latest stamp seen or made. */
   readonly clock: number;
   /** Changes of this manager the server refused, or a reset cut: their callers are rejected with `error`. */
-  readonly refusals: Partial<Record<(typeof syncedFields)[number], { stamp: number; error: Error }>>;
+  readonly refusals: Partial<Record<SyncedField, { stamp: number; error: Error }>>;
   readonly checkedAt: number;
   /**
    * The latest stamp of each field acknowledged on any session this manager heard of: a caller whose change
@@ -78,9 +83,9 @@ export type CoreEvent =
   /** The server confirmed the current session (a Retrieve answered with its id) at `now`. */
   | { type: 'checked'; session: SessionInfo; now: number }
   /** A reset or customer switch begins here: identity changes made so far are cut; the session is forgotten. */
-  | { type: 'cut'; reason: 'reset' | 'customer-changed'; now: number }
+  | { type: 'cut'; reason: CutReason; now: number }
   /** This manager forgot the session in the store, at `epoch`: the successor is being created. */
-  | { type: 'forgotten'; reason: 'reset' | 'customer-changed'; epoch: number; carry: PendingChanges }
+  | { type: 'forgotten'; reason: CutReason; epoch: number; carry: PendingChanges }
   /** The server refused `sent` for good. */
   | { type: 'refused'; sent: PendingChanges; error: Error }
   /** Pending changes whose tab is gone: this manager sends them from now on. */

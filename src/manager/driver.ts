@@ -1,6 +1,6 @@
 import { timeoutManager } from '@tanstack/query-core';
-import { type FieldValues, syncedFields } from '../core/fields.js';
-import { type Intent, own } from '../core/plan.js';
+import { type CutReason, type FieldValues, syncedFields } from '../core/fields.js';
+import { decideChange, type Intent, own } from '../core/plan.js';
 import type { StoredRecord } from '../core/record.js';
 import { recordWriteOf } from '../core/recordWrite.js';
 import { reduce, withdrew } from '../core/reduce.js';
@@ -11,7 +11,7 @@ import { DestroyedError, type StorageError, toError } from '../errors.js';
 import { pickValues } from '../http/checks.js';
 import { sessionClientFor } from '../http/client.js';
 import type { ChannelMessage } from '../io/channel.js';
-import { preciseNow, randomId } from '../io/clock.js';
+import { entropy, preciseNow, randomId } from '../io/clock.js';
 import { type HubMember, hubFor, releaseHub, type SessionHub } from '../io/hub.js';
 import { withSessionLock } from '../io/lock.js';
 import { storageKindOf } from '../io/store.js';
@@ -40,7 +40,6 @@ export class SessionDriver implements HubMember {
   readonly #abort = new AbortController();
   #state: CoreState;
   #hub: SessionHub | null = null;
-  #starting = false;
   readonly #callers = new SessionCallers();
   /** Stops what `#watch` started; null until then. */
   #unwatch: (() => void) | null = null;
@@ -90,11 +89,6 @@ export class SessionDriver implements HubMember {
     return called;
   }
 
-  /** The core state, read-only: for the decisions of `createSessionManager`'s methods. */
-  get core(): CoreState {
-    return this.#state;
-  }
-
   /** `ready()`'s session, or null while there is none to show. */
   readySession(): SessionInfo | null {
     const { snapshot } = this;
@@ -105,7 +99,7 @@ export class SessionDriver implements HubMember {
    * A reset, or a switch to another customer: the identity given so far is cut here at once (no request goes
    * out under the session for the wrong person), then the session is forgotten in every tab and replaced.
    */
-  async replace(reason: 'reset' | 'customer-changed'): Promise<void> {
+  async replace(reason: CutReason): Promise<void> {
     if (this.destroyed) throw new DestroyedError();
     this.#attach();
     this.#dispatch({ type: 'cut', reason, now: preciseNow() });
@@ -146,10 +140,7 @@ export class SessionDriver implements HubMember {
   onMessage(message: ChannelMessage): void {
     if (this.destroyed) return;
     if (message.type === 'record') {
-      const hadSession = this.#state.session !== null;
       this.#dispatch({ type: 'record', record: message.record, remote: true });
-      // Another tab forgot the session (reset, another customer): its successor comes by message or store.
-      if (hadSession && !this.#state.session) this.#start();
       if (this.#hasOwnWork()) this.#queue.flush();
     } else if (
       message.type === 'gone' &&
@@ -186,20 +177,28 @@ export class SessionDriver implements HubMember {
     // A change of this manager's withdrawn by what another tab did (a reset): the store, and so the other
     // tabs, must stop counting it as pending.
     if ((event.type === 'record' || event.type === 'cut') && withdrew(before, state)) this.#persist();
+    // No session, and none being found until now (a first use, a failure, another tab's reset): start.
+    if (state.phase.name === 'starting' && before.phase.name !== 'starting') this.#run();
   }
 
-  /** A change of synced values: shown at once, stored, then delivered; settles when acknowledged. */
-  change(values: FieldValues, deliver = true): Promise<SessionInfo> {
+  /**
+   * `update()` and `identify()`: decided first (`decideChange`); a change is shown at once, stored, then
+   * delivered, and settles when acknowledged. Another customer's change makes a new session for them.
+   */
+  change(values: FieldValues): Promise<SessionInfo> {
     if (this.destroyed) return Promise.reject(new DestroyedError());
-    const fields = syncedFields.filter((field) => values[field] !== undefined);
-    if (fields.length === 0) return this.ready();
+    const decision = decideChange(this.#state, values);
+    const fields = decision.type === 'held' ? [] : syncedFields.filter((field) => decision.values[field]);
+    if (decision.type === 'held' || fields.length === 0) return this.ready();
     this.#attach();
-    this.#dispatch({ type: 'change', values, now: preciseNow(), random: Math.random() });
+    this.#dispatch({ type: 'change', values: decision.values, ...entropy() });
     const done = this.#callers.change({ fields, stamp: this.#state.clock });
     const session = this.#state.session;
     if (!session) this.#start();
     this.#persist();
-    if (session && deliver) this.#queue.flush();
+    // The snapshot shows why; the caller hears from `done`.
+    if (decision.type === 'switch') this.replace('customer-changed').catch(() => {});
+    else if (session) this.#queue.flush();
     return done;
   }
 
@@ -225,8 +224,14 @@ export class SessionDriver implements HubMember {
 
   /** The page-load path: one store read; a usable session ends it, otherwise the lock decides. */
   #start(): void {
-    if (this.#starting || this.destroyed) return;
-    this.#starting = true;
+    this.#dispatch({ type: 'start' });
+  }
+
+  /**
+   * The start, begun by `#dispatch` whenever the phase moves into `starting` (a first use, a use after a
+   * failure, another tab's reset): one store read; a usable session ends it, otherwise the lock decides.
+   */
+  #run(): void {
     // The read is issued first, and the channel opened in the same task: whatever another tab writes
     // meanwhile is in what the read finds or announced on the channel (a channel also takes time to hear, so
     // its other tabs' heartbeats reach a cold start waiting for the lock). The rest (owner lock, listeners)
@@ -236,8 +241,7 @@ export class SessionDriver implements HubMember {
     this.#attach(hub, !reading);
     hub.listen();
     if (reading) this.#startRead = reading.catch(() => null);
-    this.#dispatch({ type: 'start' });
-    const run = async () => {
+    const start = async () => {
       const record = await reading;
       this.#throwIfDestroyed();
       if (reading) this.#dispatch({ type: 'record', record, remote: false, restore: true });
@@ -251,16 +255,8 @@ export class SessionDriver implements HubMember {
       await this.#locked({ type: 'establish' });
       if (this.#hasOwnWork()) this.#queue.flush();
     };
-    // Cleared before the waiters hear of a failure: a ready() called from their handlers starts afresh.
-    run().then(
-      () => {
-        this.#starting = false;
-      },
-      (error: unknown) => {
-        this.#starting = false;
-        this.#fail(error);
-      },
-    );
+    // The failure moves the phase on before the waiters hear of it: a ready() from their handlers starts afresh.
+    start().catch((error: unknown) => this.#fail(error));
   }
 
   /**
