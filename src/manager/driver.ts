@@ -287,13 +287,10 @@ export class SessionDriver implements HubMember {
 
   /**
    * Changes of another manager: sent from here if it is gone (a closed tab), decided under the lock so that
-   * one tab takes them. A failure leaves them ours, for the queue to send when it can.
+   * one tab takes them, and sent as this manager's own are: through the queue, its mutation and its retries.
    */
   #takeOver(): void {
-    this.#locked({ type: 'deliver' }).catch((error: unknown) => {
-      this.#fail(error);
-      this.#queue.flush();
-    });
+    this.#queue.flush(true);
   }
 
   /** The mutation's work: sends this manager's changes under the lock. */

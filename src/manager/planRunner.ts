@@ -4,7 +4,7 @@ import { type PendingChanges, type StoredRecord, valuesOf } from '../core/record
 import { recordWriteOf } from '../core/recordWrite.js';
 import { reduce } from '../core/reduce.js';
 import type { CoreEvent, CoreState } from '../core/state.js';
-import { isSessionErrorWithCode, toError } from '../errors.js';
+import { isSessionError, isSessionErrorWithCode, toError } from '../errors.js';
 import { resolveRetryPolicy } from '../http/retryPolicy.js';
 import { entropy, preciseNow } from '../io/clock.js';
 import type { HubMember, SessionHub } from '../io/hub.js';
@@ -120,7 +120,7 @@ export async function carryOut(
         answer = await client.update(next.sessionId, values, { signal, retry: once });
       } catch (error) {
         if (isSessionErrorWithCode(error, 'session-not-found')) return { record, lost: next.sessionId };
-        if (!signal.aborted && !(error as { retryable?: boolean }).retryable) {
+        if (!signal.aborted && !(isSessionError(error) && error.retryable)) {
           await commit(driver, { type: 'refused', sent: next.sent, error: toError(error) });
         }
         throw error;

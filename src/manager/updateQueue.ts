@@ -82,9 +82,12 @@ export class UpdateQueue {
     );
   }
 
-  /** Sends what is pending, unless a mutation already waits to (it will take it along). */
-  flush(): void {
-    if (this.#stopped || !this.#options.hasWork()) return;
+  /**
+   * Sends what is pending, unless a mutation already waits to (it will take it along). `orphans`: changes of a
+   * manager that is gone may be left to send; the delivery's plan takes them over, under the lock, if so.
+   */
+  flush(orphans = false): void {
+    if (this.#stopped || (!orphans && !this.#options.hasWork())) return;
     if (this.#window !== undefined) {
       this.#openWindow(); // still gathering: wait a little more
       return;
