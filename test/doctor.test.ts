@@ -4,7 +4,8 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CheckId, checkIds, type DoctorReport, runDoctor } from '../tools/doctor';
+import { runDoctor } from '../tools/doctor';
+import { type CheckId, checkIds, type DoctorReport } from '../tools/doctorReport';
 import type { Envelope, ServerVersion } from '../tools/knowledgeServer';
 import { startStandIn } from './helpers/standIn';
 

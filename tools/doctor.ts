@@ -11,6 +11,13 @@ import {
   readSession,
   reason,
 } from './doctorProbe.js';
+import {
+  type CheckId,
+  type CheckResult,
+  type CheckStatus,
+  checkIds,
+  type DoctorReport,
+} from './doctorReport.js';
 import { checkIdentityHeaders } from './identityCheck.js';
 
 /**
@@ -20,35 +27,6 @@ import { checkIdentityHeaders } from './identityCheck.js';
  * the tenant (only with `tenantId`), the server's answer to an unknown id (9.x and 8.5.0 make one), and the
  * Create that carries a customer.
  */
-
-export const checkIds = [
-  'reachable',
-  'create',
-  'envelope',
-  'tenant',
-  'unknown-session',
-  'identity-headers',
-  'cors-preflight',
-  'cors-expose',
-  'knowledge',
-] as const;
-export type CheckId = (typeof checkIds)[number];
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
-
-export interface CheckResult {
-  id: CheckId;
-  status: CheckStatus;
-  /** What the doctor saw. */
-  detail: string;
-  /** For a warning or a failure: what to change. */
-  fix: string | null;
-}
-
-export interface DoctorReport {
-  baseUrl: string;
-  origin: string | null;
-  checks: CheckResult[];
-}
 
 export interface DoctorOptions {
   /** The Knowledge Center REST root, as the library's `baseUrl` (absolute here: there is no page). */

@@ -1,7 +1,7 @@
 import { parseSessionInfo } from '../src/schemas.js';
 import { readErrorBody, unwrapEnvelope } from '../src/sendRequest.js';
 import { apiUrl, type ServerLocation } from '../src/serverUrl.js';
-import type { CheckId, CheckStatus } from './doctor.js';
+import type { CheckId, CheckStatus } from './doctorReport.js';
 
 /**
  * What every check of the doctor uses: one way to send a request as the library does, one way to read a
