@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readErrorBody, saysSessionNotFound } from '../src/sendRequest.js';
-import { checkId, resolveServer, type ServerLocation } from '../src/serverUrl.js';
+import { checkId } from '../src/http/checks.js';
+import { readErrorBody, saysSessionNotFound } from '../src/http/exchange.js';
+import { resolveServer } from '../src/http/serverUrl.js';
+import type { ServerLocation } from '../src/types.js';
 import { checkCors } from './corsCheck.js';
 import {
   createProbe,

@@ -1,5 +1,5 @@
-import { readErrorBody } from '../src/sendRequest.js';
-import { apiUrl, resolveServer } from '../src/serverUrl.js';
+import { readErrorBody } from '../src/http/exchange.js';
+import { apiUrl, resolveServer } from '../src/http/serverUrl.js';
 import {
   describeBody,
   describeError,
