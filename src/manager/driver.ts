@@ -4,9 +4,7 @@ import { decideChange, type Intent, own } from '../core/plan.js';
 import type { StoredRecord } from '../core/record.js';
 import { recordWriteOf } from '../core/recordWrite.js';
 import { reduce, withdrew } from '../core/reduce.js';
-import { toSnapshot } from '../core/snapshot.js';
 import { type CoreEvent, type CoreState, initialState } from '../core/state.js';
-import { traceOf } from '../core/trace.js';
 import { DestroyedError, type StorageError, toError } from '../errors.js';
 import { pickValues } from '../http/checks.js';
 import { sessionClientFor } from '../http/client.js';
@@ -19,7 +17,7 @@ import type { SessionClient, SessionInfo, SessionSnapshot, SnapshotListener } fr
 import { SessionCallers } from './callers.js';
 import type { ResolvedOptions } from './options.js';
 import { type PlanContext, runPlans } from './planRunner.js';
-import { report, SnapshotPublisher } from './publisher.js';
+import { SnapshotPublisher } from './publisher.js';
 import { queryKeyOf } from './queryKey.js';
 import { UpdateQueue } from './updateQueue.js';
 
@@ -65,7 +63,7 @@ export class SessionDriver implements HubMember {
       coalesceMs: options.coalesceMs,
     });
     this.#state = initialState(this.owner, pickValues(options), storageKindOf(options.storage), preciseNow());
-    this.#view = new SnapshotPublisher(toSnapshot(this.#state, null));
+    this.#view = new SnapshotPublisher(this.#state, { ...options, queryKey: this.queryKey });
   }
 
   get snapshot(): SessionSnapshot {
@@ -160,19 +158,7 @@ export class SessionDriver implements HubMember {
     const state = reduce(before, event);
     if (state === before) return;
     this.#state = state;
-    const shown = this.#view.snapshot.session;
-    const snapshot = toSnapshot(state, this.#view.snapshot);
-    this.#view.set(snapshot);
-    if (snapshot.session !== shown) this.#options.queryClient?.setQueryData(this.queryKey, snapshot.session);
-    const { onEvent } = this.#options;
-    // The application's callback must not break the manager: its error goes where uncaught errors go.
-    if (onEvent) {
-      try {
-        onEvent(traceOf(event, state, before));
-      } catch (error) {
-        report(error);
-      }
-    }
+    this.#view.publish(state, event, before);
     this.#callers.settle(state, this.readySession());
     // A change of this manager's withdrawn by what another tab did (a reset): the store, and so the other
     // tabs, must stop counting it as pending.
