@@ -9,11 +9,12 @@ import { DestroyedError, type StorageError, toError } from '../errors.js';
 import { pickValues } from '../http/checks.js';
 import { sessionClientFor } from '../http/client.js';
 import type { ChannelMessage } from '../io/channel.js';
-import { entropy, preciseNow, randomId } from '../io/clock.js';
+import { entropy, preciseNow, randomId, wallNow } from '../io/clock.js';
 import { type HubMember, hubFor, releaseHub, type SessionHub } from '../io/hub.js';
 import { withSessionLock } from '../io/lock.js';
 import { storageKindOf } from '../io/store.js';
 import type { SessionClient, SessionInfo, SessionSnapshot, SnapshotListener } from '../types.js';
+import { SessionActivity } from './activity.js';
 import { SessionCallers } from './callers.js';
 import type { ResolvedOptions } from './options.js';
 import { type PlanContext, runPlans } from './planRunner.js';
@@ -44,6 +45,7 @@ export class SessionDriver implements HubMember {
   /** Writes of this manager's own changes, in order: they reach the store before anything is sent. */
   #persisting: Promise<unknown> = Promise.resolve();
   #startRead: Promise<StoredRecord | null> = Promise.resolve(null); // the record as first read
+  readonly #activity: SessionActivity | null = null; // with a lifetime only (activity.ts)
 
   /** `onAttach`: what else starts with the manager's first use (the Web Engagement tracker); returns its stop. */
   constructor(options: ResolvedOptions, onAttach: () => () => void = () => () => {}) {
@@ -62,8 +64,16 @@ export class SessionDriver implements HubMember {
       onDeferred: (error) => this.#dispatch({ type: 'failed', error: toError(error) }),
       coalesceMs: options.coalesceMs,
     });
-    this.#state = initialState(this.owner, pickValues(options), storageKindOf(options.storage), preciseNow());
+    const storage = storageKindOf(options.storage);
+    this.#state = initialState(this.owner, pickValues(options), storage, preciseNow(), options.lifetime);
     this.#view = new SnapshotPublisher(this.#state, { ...options, queryKey: this.queryKey });
+    if (options.lifetime)
+      this.#activity = new SessionActivity({
+        context: () => this.#planContext(this.#attach(undefined, false)),
+        renew: () => this.#locked({ type: 'establish' }),
+        session: () => this.#ready(),
+        fail: (error) => this.#fail(error),
+      });
   }
 
   get snapshot(): SessionSnapshot {
@@ -78,12 +88,19 @@ export class SessionDriver implements HubMember {
     return this.#abort.signal.aborted;
   }
 
+  /** A use of the session (`ready()`, `manager.fetch`): what a lifetime counts (activity.ts). */
   ready(): Promise<SessionInfo> {
+    const session = this.#ready();
+    this.#activity?.used();
+    return session;
+  }
+
+  #ready(): Promise<SessionInfo> {
     if (this.destroyed) return Promise.reject(new DestroyedError());
     const shown = this.readySession();
-    if (shown) return Promise.resolve(shown);
+    if (shown) return this.#activity?.expired() ? this.#activity.renewed() : Promise.resolve(shown);
     const called = this.#callers.ready();
-    this.#start();
+    this.#dispatch({ type: 'start' }); // #run follows
     return called;
   }
 
@@ -117,7 +134,7 @@ export class SessionDriver implements HubMember {
   /** A new session in place of `lostId`: one recovery per lost id, planned under the lock. */
   async recover(lostId: string): Promise<SessionInfo> {
     await this.#locked({ type: 'lost', sessionId: lostId });
-    return this.ready();
+    return this.#ready();
   }
 
   destroy(): void {
@@ -128,6 +145,7 @@ export class SessionDriver implements HubMember {
     this.#callers.failAll(error);
     this.#queue.stop();
     this.#unwatch?.();
+    this.#activity?.stop();
     this.#view.dispose();
     const hub = this.#hub;
     // The last change written first: the others then find it in the store when told this one is gone.
@@ -138,7 +156,7 @@ export class SessionDriver implements HubMember {
   onMessage(message: ChannelMessage): void {
     if (this.destroyed) return;
     if (message.type === 'record') {
-      this.#dispatch({ type: 'record', record: message.record, remote: true });
+      this.#dispatch({ type: 'record', record: message.record, remote: true, at: wallNow() });
       if (this.#hasOwnWork()) this.#queue.flush();
     } else if (
       message.type === 'gone' &&
@@ -177,10 +195,11 @@ export class SessionDriver implements HubMember {
     const fields = decision.type === 'held' ? [] : syncedFields.filter((field) => decision.values[field]);
     if (decision.type === 'held' || fields.length === 0) return this.ready();
     this.#attach();
+    this.#activity?.used();
     this.#dispatch({ type: 'change', values: decision.values, ...entropy() });
     const done = this.#callers.change({ fields, stamp: this.#state.clock });
     const session = this.#state.session;
-    if (!session) this.#start();
+    if (!session) this.#dispatch({ type: 'start' }); // #run follows
     this.#persist();
     // The snapshot shows why; the caller hears from `done`.
     if (decision.type === 'switch') this.replace('customer-changed').catch(() => {});
@@ -208,11 +227,6 @@ export class SessionDriver implements HubMember {
     return this.#persisting;
   }
 
-  /** The page-load path: one store read; a usable session ends it, otherwise the lock decides. */
-  #start(): void {
-    this.#dispatch({ type: 'start' });
-  }
-
   /**
    * The start, begun by `#dispatch` whenever the phase moves into `starting` (a first use, a use after a
    * failure, another tab's reset): one store read; a usable session ends it, otherwise the lock decides.
@@ -230,7 +244,7 @@ export class SessionDriver implements HubMember {
     const start = async () => {
       const record = await reading;
       this.#throwIfDestroyed();
-      if (reading) this.#dispatch({ type: 'record', record, remote: false, restore: true });
+      if (reading) this.#dispatch({ type: 'record', record, remote: false, restore: true, at: wallNow() });
       if (this.#state.session) {
         // In the next task, once the application has taken its session: what follows never competes with
         // the page's own first work, and no request leaves before ready() has resolved.
@@ -254,6 +268,7 @@ export class SessionDriver implements HubMember {
     const session = this.#state.session;
     if (!session || this.destroyed) return;
     this.#attach(hub);
+    this.#activity?.used(); // the page load's ready()
     const others = syncedFields.some(
       (f) => this.#state.pending[f] && this.#state.pending[f]?.owner !== this.owner,
     );
@@ -282,7 +297,7 @@ export class SessionDriver implements HubMember {
   /** The mutation's work: sends this manager's changes under the lock. */
   async #deliver(): Promise<void> {
     await this.#persisting;
-    await this.ready();
+    await this.#ready();
     await this.#locked({ type: 'deliver' });
   }
 
@@ -369,7 +384,7 @@ export class SessionDriver implements HubMember {
 
   #catchUp(hub: SessionHub): void {
     hub.store.read().then(
-      (record) => this.#dispatch({ type: 'record', record, remote: true }),
+      (record) => this.#dispatch({ type: 'record', record, remote: true, at: wallNow() }),
       () => {},
     );
   }

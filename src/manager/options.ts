@@ -1,4 +1,5 @@
 import type { QueryClient } from '@tanstack/query-core';
+import type { Lifetime } from '../core/lifetime.js';
 import { checkValues } from '../http/checks.js';
 import { resolveTimeout } from '../http/client.js';
 import { resolveRetryPolicy } from '../http/retryPolicy.js';
@@ -36,6 +37,8 @@ export interface ResolvedOptions {
   readonly locks: LockManagerLike | null;
   readonly BroadcastChannel: typeof BroadcastChannel | null;
   readonly onEvent: ((event: SessionEvent) => void) | undefined;
+  /** `idleTimeoutMs` and `maxAgeMs` (Infinity for the one not given); null when neither is. */
+  readonly lifetime: Lifetime | null;
 }
 
 export const defaults = Object.freeze({
@@ -68,6 +71,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     throw new TypeError('fetch must be a function');
   }
   const environment = globalThis as { navigator?: { locks?: LockManagerLike } };
+  const never = Number.POSITIVE_INFINITY;
+  const idleMs = numberOption('idleTimeoutMs', options.idleTimeoutMs, never, '> 0');
+  const maxAgeMs = numberOption('maxAgeMs', options.maxAgeMs, never, '> 0');
   const key = `${server.baseUrl}|${server.tenantId ?? ''}`;
   return Object.freeze({
     server,
@@ -98,6 +104,7 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
         ? (globalThis.BroadcastChannel ?? null)
         : options.BroadcastChannel,
     onEvent: options.onEvent,
+    lifetime: idleMs < never || maxAgeMs < never ? { idleMs, maxAgeMs } : null,
   });
 }
 
