@@ -173,6 +173,25 @@ describe('the core, with a lifetime', () => {
     });
   });
 
+  it('switches customer rather than renew when the store moved on to another customer’s successor', () => {
+    // This manager's c3 is pending; another tab renewed s1 as s2 for alice, which was not taken in here.
+    const state = ready(
+      session('s1', { customerId: 'alice' }),
+      {},
+      {
+        lifetime,
+        ...times(born),
+        pending: { customerId: entry('c3', 1500, 'me') },
+      },
+    );
+    const successor = stored({ session: session('s2', { customerId: 'alice' }), bornAt: born + 40 * minute });
+    expect(plan(state, successor, { type: 'establish' }, allAlive, born + 40 * minute)).toMatchObject({
+      type: 'replace',
+      reason: 'customer-changed',
+      sent: { customerId: { value: 'c3' } },
+    });
+  });
+
   it("carries another tab's pending visit values into the successor, not its identity", () => {
     const state = ready(
       session('s1'),

@@ -104,7 +104,11 @@ export function plan(
       return { type: 'replace', reason: intent.reason, sent: carried(state, intent.reason, record) };
     case 'establish':
       if (!session) return establish(state, record, at);
-      return expiredAt(state, at) ? renew(state, record) : none;
+      if (!expiredAt(state, at)) return none;
+      // The store moved on to a session not taken in here (another customer's): as good as none.
+      return record?.session && record.session.sessionId !== session.sessionId
+        ? establish(state, record, at)
+        : renew(state, record);
     case 'lost':
       return session?.sessionId === intent.sessionId
         ? { type: 'create', reason: 'not-found', sent: carried(state, undefined, record) }
@@ -154,11 +158,9 @@ function establish(state: CoreState, record: StoredRecord | null, at: number | u
   return { type: 'create', reason: 'created', sent: carried(state, undefined, record) };
 }
 
-/** The successor of an expired session: the same person, a new visit. */
+/** The successor of an expired session (the stored one, or this manager's, the same): a new visit. */
 function renew(state: CoreState, record: StoredRecord | null): Plan {
-  // The stored session's values count only when it is the one renewed, never another customer's.
-  const same = !state.session || record?.session?.sessionId === state.session.sessionId;
-  return { type: 'renew', sent: carried(state, 'expired', same ? record : null) };
+  return { type: 'renew', sent: carried(state, 'expired', record) };
 }
 
 /** This manager's pending changes: what it, and only it, sends. */
