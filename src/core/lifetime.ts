@@ -71,11 +71,11 @@ export function expiredAt(state: LifetimeState, now: number | undefined): boolea
  */
 export function activityDue(state: LifetimeState, now: number): boolean {
   const { lifetime } = state;
+  // Without an idle timeout the grain is infinite: nothing is ever due.
   return (
     !!lifetime &&
-    state.session !== null &&
-    lifetime.idleMs < Number.POSITIVE_INFINITY &&
-    !expiredAt(state, now) &&
+    !!state.session &&
+    !expired(state, now, lifetime) &&
     now - state.activeAt >= grainOf(lifetime)
   );
 }
