@@ -10,7 +10,8 @@ import { build } from 'vite';
 const root = fileURLToPath(new URL('../..', import.meta.url));
 // Issue 12's targets. Not met yet: CI runs without --strict, and the ceilings below hold what was won.
 const budgets = { own: 8 * 1024, bundle: 20 * 1024 };
-const ceilings = { own: 14.0 * 1024, bundle: 21.8 * 1024 };
+// Raised by the session lifetime (issue 21: idleTimeoutMs, maxAgeMs), about 0.95 KB of its own, from 14.0 and 21.8.
+const ceilings = { own: 14.8 * 1024, bundle: 22.6 * 1024 };
 
 /** Minified ES bundle of src/index.ts, with the dependencies inside it or left as imports. */
 async function measure(bundleDependencies) {
