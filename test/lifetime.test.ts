@@ -2,6 +2,7 @@
 // A session's lifetime, decided by pure functions: when a session has expired, when a use is recorded, and
 // how the core takes in, plans and stores a session past its lifetime.
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod/mini';
 import { activityDue, expired, expiredAt, type Lifetime, timesOf } from '../src/core/lifetime';
 import { plan } from '../src/core/plan';
 import { mergeRecord } from '../src/core/record';
@@ -19,6 +20,17 @@ const ageOnly: Lifetime = { idleMs: Number.POSITIVE_INFINITY, maxAgeMs: 24 * 60 
 const born = 1_000_000_000;
 const times = (bornAt: number, activeAt = bornAt) => ({ bornAt, activeAt });
 const allAlive = () => true;
+/** The change reasons of the versions before lifetimes. */
+const olderReasons = [
+  'restored',
+  'created',
+  'replaced',
+  'not-found',
+  'identified',
+  'customer-changed',
+  'reset',
+  'updated',
+];
 
 describe('expired', () => {
   it('keeps a fresh session', () => {
@@ -270,6 +282,13 @@ describe('the core, with a lifetime', () => {
     // `expired` is not a reason an older version knows: it would discard the whole record.
     expect(written).toMatchObject({ reason: 'created', renewed: at, bornAt: at, activeAt: at });
     expect(storedRecordSchema.safeParse(written).success).toBe(true);
+    // The schema of a version before lifetimes (the same, without the optional times) reads it.
+    const { bornAt: _b, activeAt: _a, renewed: _r, ...before } = storedRecordSchema.def.shape;
+    const older = z.object({
+      ...before,
+      reason: z.string().check(z.refine((r) => olderReasons.includes(r))),
+    });
+    expect(older.safeParse(structuredClone(written)).success).toBe(true);
     const elsewhere = reduce(ready(session('s1'), {}, { lifetime, ...times(born) }), {
       type: 'record',
       record: written,
