@@ -111,6 +111,23 @@ describe('a session in use', () => {
     expect(m.getSnapshot()).toMatchObject({ pendingUpdates: 0, change: { reason: 'expired' } });
   });
 
+  it('sends nothing on the expired session when its renewal fails, and renews it at the next use', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const m = manager({ baseUrl, idleTimeoutMs: 200, visitId: 'v-1' });
+    const { sessionId: old } = await m.ready();
+    await tick(300);
+    server.faults = { down: true };
+    await expect(m.fetch('kbs/support/top')).rejects.toMatchObject({ code: 'network' });
+    expect(m.getSnapshot()).toMatchObject({ status: 'error', session: null });
+    expect(knowledgeCalls(server)).toEqual([]);
+    server.faults = {};
+    expect((await m.fetch('kbs/support/top')).status).toBe(200);
+    const [call] = knowledgeCalls(server).filter((entry) => entry.status === 200);
+    expect(call?.sessionId).not.toBe(old);
+    expect(server.sessions.get(call?.sessionId ?? '')).toMatchObject({ visitId: 'v-1' });
+    expect(m.getSnapshot().change?.reason).toBe('expired');
+  });
+
   it('renews the session when the page comes back to the foreground after the limit', async () => {
     const { server, baseUrl } = await startStandIn();
     const m = manager({ baseUrl, idleTimeoutMs: 200 });
