@@ -20,7 +20,7 @@ import { pagelessManager } from './pageless.js';
  */
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
   // Server rendering: a path has nothing to resolve against yet.
-  if (needsPage(options?.baseUrl)) return pagelessManager(options, createSessionManager);
+  if (needsPage(options?.baseUrl)) return pagelessManager(options);
   const resolved = resolveOptions(options);
   const manager = new SessionDriver(resolved, () =>
     resolved.webEngagement
