@@ -28,7 +28,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'happy-dom',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.{ts,tsx}'],
           exclude: [...configDefaults.exclude, browserTests, demoTests],
           sequence: { groupOrder: 0 },
           maxWorkers: 2,
