@@ -56,7 +56,9 @@ export function useOwnSessionManager(options: SessionManagerOptions): SessionMan
 
   const { customerId, agentId, visitId, globalVisitId } = options;
   useEffect(() => {
-    if (manager) follow(manager, { customerId, agentId, visitId, globalVisitId });
+    // A manager just destroyed for another server is not told: its successor was created with these values.
+    if (manager && manager.getSnapshot().status !== 'destroyed')
+      follow(manager, { customerId, agentId, visitId, globalVisitId });
   }, [manager, customerId, agentId, visitId, globalVisitId]);
 
   return manager;
