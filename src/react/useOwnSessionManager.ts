@@ -72,7 +72,7 @@ function valuesOf({ customerId, agentId, visitId, globalVisitId }: Values): Valu
 function follow(manager: SessionManager, next: Values): void {
   const before = given.get(manager) ?? {};
   given.set(manager, next);
-  const changed = <Field extends keyof Values>(fields: Field[]) => {
+  const changed = (fields: (keyof Values)[]) => {
     const values: Values = {};
     for (const field of fields) {
       const value = next[field];
