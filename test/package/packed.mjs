@@ -114,7 +114,11 @@ writeFileSync(
     'console.log(JSON.stringify(renderToString(provider)));',
   ].join('\n'),
 );
-expectEqual('gkc-session/react in Node', JSON.parse(run(process.execPath, ['react.mjs'], app)), '<span>idle</span>');
+expectEqual(
+  'gkc-session/react in Node',
+  JSON.parse(run(process.execPath, ['react.mjs'], app)),
+  '<span>idle</span>',
+);
 
 // ---- 4. Import it by name in Chromium, bundled by Vite as an application's bundler would -------------------
 writeFileSync(join(app, 'browser.js'), `${importByName}window.result = (async () => {${probe}})();`);
