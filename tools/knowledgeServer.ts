@@ -17,7 +17,18 @@ import { sampleArticles, sampleKbId, searchArticles, suggestTitles, topArticles 
  */
 export type ServerVersion = '8.5.0' | '8.5.1' | '9';
 export type Envelope = 'response' | 'data' | 'bare';
-export type Malformation = 'html' | 'truncated' | 'no-session-id' | 'text-plain' | 'huge';
+/**
+ * `html`: a gateway's 502 page; `login-page`: a 200 HTML sign-in page, as an SSO proxy answers; `empty`: a 200
+ * with no body; `truncated`, `no-session-id`, `text-plain` and `huge` (2 MB): broken session answers.
+ */
+export type Malformation =
+  | 'html'
+  | 'login-page'
+  | 'empty'
+  | 'truncated'
+  | 'no-session-id'
+  | 'text-plain'
+  | 'huge';
 
 export interface KnowledgeServerOptions {
   /** @default '9' */
@@ -517,6 +528,12 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 function sendMalformed(res: ServerResponse, entry: LoggedRequest, kind: Malformation): void {
   const bodies: Record<Malformation, [status: number, type: string, body: string]> = {
     html: [502, 'text/html', '<html><body><h1>502 Bad Gateway</h1></body></html>'],
+    'login-page': [
+      200,
+      'text/html; charset=utf-8',
+      '<!doctype html><title>Sign in</title><form method="post">',
+    ],
+    empty: [200, 'application/json', ''],
     truncated: [200, 'application/json', '{"response": {"sessionId": "abc'],
     'no-session-id': [200, 'application/json', '{"response": {"customerId": "nobody"}}'],
     'text-plain': [200, 'text/plain', 'Session created'],
