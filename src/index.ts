@@ -15,7 +15,8 @@ export type { KeyValueStore } from './indexedDbStore.js';
 export type { LockManagerLike } from './sessionLock.js';
 export { sessionQueryKey } from './sessionQuery.js';
 
-// Requests under the session, for any HTTP client.
+// Requests under the session, for any HTTP client, and their answers.
+export { readKnowledgeAnswer } from './http/knowledgeAnswer.js';
 export { decorateRequest } from './sessionFetch.js';
 export type { SessionCarrier } from './sessionFetch.js';
 
