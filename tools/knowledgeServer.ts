@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { idleConnections } from './idleConnections.js';
 import { sampleArticles, sampleKbId, searchArticles, suggestTitles, topArticles } from './sampleArticles.js';
 
 /**
@@ -59,7 +60,13 @@ export interface KnowledgeServerOptions {
 export interface Faults {
   /** Answer the next `count` API calls with `status` (and `Retry-After` when given, in seconds). */
   failNext?: { count: number; status: number; retryAfter?: number } | null;
-  /** Destroy the connection of every API call (a reset, as a dead server looks from a browser). */
+  /**
+   * Destroy the connection of every API call (a reset, as a dead server looks from a browser). While down, no
+   * connection is kept alive; set over HTTP (`POST /__gkc/faults`), going down also closes the idle ones, as
+   * a server that stops does, so that a browser does not resend a call over its other pooled connections
+   * (`idleConnections.ts` says why). Set in process, the idle connections are left be: a Node client may be
+   * writing a request on one at that very moment, and would fail without the call reaching the log.
+   */
   down?: boolean;
   /** Wait this long before answering each API call. */
   delayMs?: number;
@@ -166,6 +173,7 @@ export function createKnowledgeServer(options: KnowledgeServerOptions = {}): Kno
   const feedback: Feedback[] = [];
   let faults: Faults = {};
   let httpServer: Server | undefined;
+  const connections = idleConnections();
 
   function newSession(identity: Identity, visit: Record<string, unknown>): StoredSession {
     const session: StoredSession = { sessionId: randomUUID(), createdAt: new Date().toISOString() };
@@ -360,12 +368,15 @@ export function createKnowledgeServer(options: KnowledgeServerOptions = {}): Kno
     const body = (parseBody(await readBody(req)) ?? {}) as Record<string, unknown>;
     res.setHeader('cache-control', 'no-store');
     if (req.method === 'POST') {
-      if (action === 'faults') faults = body as Faults;
-      else if (action === 'configure') configure(body as KnowledgeServerOptions);
+      if (action === 'faults') {
+        if (body.down && !faults.down) connections.closeIdle();
+        faults = body as Faults;
+      } else if (action === 'configure') configure(body as KnowledgeServerOptions);
       else if (action === 'forget-sessions') sessions.clear();
       else if (action === 'reset') reset();
       else return json(res, 404, { description: `No control ${action}` });
     }
+    if (faults.down) res.setHeader('connection', 'close');
     json(res, 200, { config, faults, sessions: [...sessions.values()], log, feedback });
   }
 
@@ -379,6 +390,8 @@ export function createKnowledgeServer(options: KnowledgeServerOptions = {}): Kno
   const handle: KnowledgeServer['handle'] = (req, res, next) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const base = config.basePath.replace(/\/+$/, '');
+    connections.track(req, res);
+    if (faults.down) res.setHeader('connection', 'close');
     let work: Promise<void> | undefined;
     if (url.pathname === base || url.pathname.startsWith(`${base}/`)) {
       work = handleApi(req, res, url.pathname.slice(base.length) || '/', url);

@@ -32,7 +32,11 @@ interface LogEntry {
 async function control(
   action: string,
   body?: unknown,
-): Promise<{ log: LogEntry[]; sessions: { sessionId: string; visitId?: string }[] }> {
+): Promise<{
+  log: LogEntry[];
+  sessions: { sessionId: string; visitId?: string }[];
+  faults: { down?: boolean };
+}> {
   const response = await fetch(`${origin}/__gkc/${action}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { 'content-type': 'application/json' },
@@ -51,6 +55,17 @@ async function openDemo(page?: Page): Promise<Page> {
 }
 
 const shownSessionId = (page: Page) => page.locator('#f-session').textContent();
+
+/** Ticks "Down" and waits until the stand-in has it: a search sent before would still be answered. */
+async function takeServerDown(page: Page | PlaywrightPage): Promise<void> {
+  await page.getByLabel('Down (connections reset)').check();
+  await expect.poll(async () => (await control('state')).faults.down).toBe(true);
+}
+
+async function searchFor(page: Page | PlaywrightPage, query: string): Promise<void> {
+  await page.getByLabel('Search the help centre').fill(query);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+}
 
 /** axe-core's violations on the page as it is now, one line each: the rule and the elements it found. */
 async function axeViolations(page: PlaywrightPage): Promise<string[]> {
@@ -159,6 +174,17 @@ describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engin
       .poll(async () => (await control('state')).sessions.find((s) => s.sessionId === sessionId)?.visitId)
       .toBe('visit-while-down');
     await expect.poll(() => next.locator('#f-pending').textContent()).toBe('0');
+  });
+
+  it('shows one search made while the server is down as one request in the log, not the browser’s resends', async () => {
+    const page = await openDemo();
+    await takeServerDown(page);
+    await searchFor(page, 'refund');
+    await expect.poll(() => page.locator('#search-status').textContent()).toContain('NetworkError');
+    // A browser resends a request that a kept-alive connection drops unanswered (Chromium once per pooled
+    // connection): those resends would read as retries, which manager.fetch never makes.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await calls('search')).map((entry) => entry.status)).toEqual([0]);
   });
 });
 
