@@ -186,6 +186,37 @@ describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engin
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect((await calls('search')).map((entry) => entry.status)).toEqual([0]);
   });
+
+  it('says the server answers again only once a call has succeeded, not when an update is queued', async () => {
+    const page = await openDemo();
+    await takeServerDown(page);
+    await searchFor(page, 'refund');
+    await expect.poll(() => page.locator('#search-status').textContent()).toContain('NetworkError');
+    await page.getByLabel('Visit id', { exact: true }).fill('visit-while-down');
+    await page.getByRole('button', { name: 'Update visit' }).click();
+    await expect.poll(() => page.locator('#f-pending').textContent()).toBe('1');
+    await expect.poll(async () => (await calls('update')).length).toBeGreaterThan(0);
+    expect(await page.locator('#search-status').textContent()).toContain('NetworkError');
+    await control('faults', {});
+    await expect
+      .poll(() => page.locator('#search-status').textContent())
+      .toBe('The server answers again: search again.');
+  });
+
+  it('shows a failed Knowledge call in the session panel until a call succeeds', async () => {
+    const page = await openDemo();
+    expect(await page.locator('#f-request-error').textContent()).toBe('none');
+    await takeServerDown(page);
+    await searchFor(page, 'refund');
+    await expect
+      .poll(() => page.locator('#f-request-error').textContent())
+      .toMatch(/^search: NetworkError \(network\)/);
+    expect(await page.locator('#f-error').textContent()).toBe('none'); // the session itself is fine
+    await control('faults', {});
+    await searchFor(page, 'refund');
+    await page.locator('#results .result').first().waitFor();
+    await expect.poll(() => page.locator('#f-request-error').textContent()).toBe('none');
+  });
 });
 
 // These use playwright's own page API (roles of groups, visibility, console events, select boxes), which
@@ -322,18 +353,59 @@ if (selectedEngines().includes('chromium'))
         .toBe('The server answers again: search again.');
     });
 
-    it('says what the unknown-session answer changes, and shows it once the server forgets the session', async () => {
+    it('says the unknown-session answer applies to the check at load, and shows it there', async () => {
       const page = await openDemo();
-      const sessionId = await shownSessionId(page);
-      await page.getByLabel('Answer to an unknown session').selectOption('8.5.1');
-      await expect
-        .poll(() => page.locator('#server-note').textContent())
-        .toContain('Nothing changes until it meets one');
+      const note = () => page.locator('#server-note').textContent();
+      await page.getByLabel('Answer to an unknown session').selectOption('9');
+      await expect.poll(note).toContain('reload');
+      // A Knowledge call under a forgotten session: 404 in every version, then a new session.
+      const first = await shownSessionId(page);
       await page.getByRole('button', { name: 'Forget all sessions' }).click();
-      await page.getByLabel('Search the help centre').fill('refund');
-      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await searchFor(page, 'refund');
       await page.locator('#results .result').first().waitFor();
       await expect.poll(() => page.locator('#f-change').textContent()).toContain('not-found');
-      expect(await shownSessionId(page)).not.toBe(sessionId);
+      expect(await shownSessionId(page)).not.toBe(first);
+      expect(await note()).toContain('404 in every version');
+
+      // The check at load is where the versions differ: 9.x answers with a session of its own...
+      await page.getByRole('button', { name: 'Forget all sessions' }).click();
+      await page.reload();
+      await expect.poll(() => page.locator('#f-change').textContent()).toContain('replaced');
+      // ...and 8.5.1 with "Session not found", after which the manager creates one.
+      await page.getByLabel('Answer to an unknown session').selectOption('8.5.1');
+      await expect.poll(note).toContain('8.5.1');
+      await page.getByRole('button', { name: 'Forget all sessions' }).click();
+      await page.reload();
+      await expect.poll(() => page.locator('#f-change').textContent()).toContain('not-found');
+      expect((await calls('retrieve')).map((entry) => entry.status).slice(-1)).toEqual([404]);
+    });
+
+    it.each(['data', 'bare'] as const)('reads search results in the %s envelope', async (envelope) => {
+      await control('configure', { envelope });
+      try {
+        const page = await openDemo();
+        await searchFor(page, 'reset password');
+        await page.locator('#results .result').first().waitFor();
+        expect(await page.locator('#results .result h3').first().textContent()).toBe(
+          'How do I reset my password?',
+        );
+      } finally {
+        await control('configure', { envelope: 'response' });
+      }
+    });
+
+    it('says what came when a search is answered by an HTML page', async () => {
+      const page = await openDemo();
+      await page.getByLabel('Search the help centre').fill('refund');
+      await expect.poll(async () => (await calls('suggestions')).length).toBe(1); // the type-ahead, first
+      await control('faults', { malformNext: { count: 1, kind: 'login-page' } });
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await expect
+        .poll(() => page.locator('#search-status').textContent())
+        .toBe(
+          'InvalidResponseError (invalid-response): The answer is not JSON (200, text/html; charset=utf-8, ' +
+            'starts "<!doctype html><title>Sign in</title><fo")',
+        );
+      expect(await page.locator('#f-request-error').textContent()).toContain('search: InvalidResponseError');
     });
   });
