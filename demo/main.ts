@@ -7,6 +7,7 @@ import {
   readKnowledgeAnswer,
   type SessionSnapshot,
 } from '../src/index';
+import { panelTabs } from './panelTabs';
 
 /** The trace lines that are answers of the server to this page's session calls. */
 const answered = new Set(['acknowledged', 'established', 'checked']);
@@ -113,6 +114,7 @@ async function knowledge<T>(call: string, path: string, init?: RequestInit): Pro
   }
 }
 
+panelTabs(element('panel-tabs'));
 manager.subscribe(render);
 render(manager.getSnapshot());
 manager.ready().catch(() => {}); // a failure shows in the panel; the next action tries again

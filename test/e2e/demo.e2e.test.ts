@@ -87,7 +87,7 @@ async function searchAndVote(page: PlaywrightPage): Promise<void> {
   const votes = page.getByRole('group', { name: 'How do I reset my password? Helpful?' });
   await votes.getByRole('button', { name: 'Yes' }).click();
   await page.getByText('Thanks for your feedback').waitFor();
-  await page.locator('#log tr').first().waitFor();
+  await page.locator('#log tr').first().waitFor({ state: 'attached' }); // behind a tab on a phone
 }
 
 /** test-results/ is ignored by git; UPDATE_SCREENSHOT=1 refreshes the copies in demo/ that CONTRIBUTING.md shows. */
@@ -127,8 +127,9 @@ describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engin
     await browser?.close();
   });
 
+  // Wide, as a desktop shows the demo (every panel at once); the phone layout has tests of its own below.
   beforeEach(async () => {
-    context = await browser.newContext();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   });
 
   afterEach(async () => {
@@ -283,6 +284,7 @@ if (selectedEngines().includes('chromium'))
       const page = await phone.newPage();
       await openDemo(page);
       await searchAndVote(page);
+      await page.getByRole('tab', { name: 'Requests' }).click();
       const layout = await page.evaluate(() => {
         const wrap = document.querySelector('.log .table-wrap') as HTMLElement;
         const row = document.querySelector('#log tr') as HTMLElement;
@@ -300,6 +302,7 @@ if (selectedEngines().includes('chromium'))
       });
       // The session id on a line of its own, whole: not broken over three lines as in a fifth of a column.
       expect(layout).toEqual({ pageOverflow: 0, logOverflow: 0, cellsOutOfView: 0, sessionIdLines: 1 });
+      await page.getByRole('tab', { name: 'Search' }).click();
       await page.screenshot({ path: screenshotPath('screenshot-phone'), fullPage: true });
       await phone.close();
     });
@@ -313,6 +316,11 @@ if (selectedEngines().includes('chromium'))
       expect(await axeViolations(page)).toEqual([]);
       await searchAndVote(page);
       expect(await axeViolations(page)).toEqual([]);
+      // On a phone each panel is behind a tab: each is checked as it shows.
+      for (const name of viewport.width < 500 ? ['Session', 'Requests', 'Search'] : []) {
+        await page.getByRole('tab', { name }).click();
+        expect(await axeViolations(page), `with the ${name} tab selected`).toEqual([]);
+      }
       await sized.close();
     });
 
@@ -407,5 +415,45 @@ if (selectedEngines().includes('chromium'))
             'starts "<!doctype html><title>Sign in</title><fo")',
         );
       expect(await page.locator('#f-request-error').textContent()).toContain('search: InvalidResponseError');
+    });
+
+    /** How many lines the session id takes in the panel, and by how much it overflows its place. */
+    const sessionIdFit = (page: PlaywrightPage) =>
+      page.evaluate(() => {
+        const id = document.getElementById('f-session') as HTMLElement;
+        const lineHeight = Number.parseFloat(getComputedStyle(id).lineHeight);
+        return {
+          lines: Math.round(id.getBoundingClientRect().height / lineHeight),
+          overflow: id.scrollWidth - id.clientWidth,
+        };
+      });
+
+    it('keeps the session id on one line at 1280 px, and within its panel down to the one-column layout', async () => {
+      const page = await openDemo();
+      for (const width of [1280, 900]) {
+        await page.setViewportSize({ width, height: 900 });
+        expect(await sessionIdFit(page), `at ${width} px`).toEqual({ lines: 1, overflow: 0 });
+      }
+      expect(await page.getByRole('tab').count()).toBe(0); // wide: every panel in view, no tabs
+    });
+
+    it('reaches the session panel at 375 px without scrolling past the results', async () => {
+      const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+      const page = await openDemo(await phone.newPage());
+      await searchAndVote(page);
+      await page.getByRole('tab', { name: 'Session' }).click();
+      const place = await page.evaluate(() => ({
+        scrollY: window.scrollY,
+        sessionTop: (document.getElementById('session-title') as HTMLElement).getBoundingClientRect().top,
+        resultsShown: (document.getElementById('results') as HTMLElement).getClientRects().length > 0,
+      }));
+      expect(place.scrollY).toBe(0);
+      expect(place.sessionTop).toBeLessThan(300);
+      expect(place.resultsShown).toBe(false);
+      expect(await page.locator('#f-session').textContent()).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await sessionIdFit(page)).toEqual({ lines: 1, overflow: 0 });
+      await page.getByRole('tab', { name: 'Search' }).click();
+      expect(await page.locator('#results .result').first().isVisible()).toBe(true);
+      await phone.close();
     });
   });
