@@ -1,5 +1,5 @@
 import { InvalidResponseError, NetworkError } from '../errors.js';
-import { errorFromAnswer, isRecord, parseJson, unwrapEnvelope, whatCame } from '../sendRequest.js';
+import { errorFromAnswer, isRecord, parseJson, unwrapEnvelope, whatCame } from './exchange.js';
 
 /**
  * Reads the payload of a Knowledge API answer (the Response of `manager.fetch`, or of any fetch to the
