@@ -207,6 +207,7 @@ element<HTMLFormElement>('search-form').addEventListener('submit', async (event)
   const query = element<HTMLInputElement>('query').value.trim();
   if (!query) return;
   lastQuery = query;
+  clearTimeout(suggestTimer); // the query is sent: type-ahead for it would only arrive after the results
   say('Searching…');
   const results = element('results');
   const noAnswer = element('no-answer');

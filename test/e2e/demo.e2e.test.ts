@@ -208,7 +208,13 @@ describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engin
     const page = await openDemo();
     expect(await page.locator('#f-request-error').textContent()).toBe('none');
     await takeServerDown(page);
-    await searchFor(page, 'refund');
+    // The type-ahead's call fails first (the panel shows the latest failure), then the search's.
+    await page.getByLabel('Search the help centre').fill('refund');
+    await expect.poll(async () => (await calls('suggestions')).length).toBe(1);
+    await expect
+      .poll(() => page.locator('#f-request-error').textContent())
+      .toMatch(/^suggestions: NetworkError \(network\)/);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
     await expect
       .poll(() => page.locator('#f-request-error').textContent())
       .toMatch(/^search: NetworkError \(network\)/);
