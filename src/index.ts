@@ -17,7 +17,8 @@ export type {
   StorageKind,
 } from './types.js';
 
-// Requests under the session, for any HTTP client.
+// Requests under the session, for any HTTP client, and their answers.
+export { readKnowledgeAnswer } from './http/knowledgeAnswer.js';
 export { decorateRequest } from './http/underSession.js';
 export type { SessionCarrier } from './types.js';
 
