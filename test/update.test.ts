@@ -134,6 +134,37 @@ describe('update', () => {
     expect((await readRecord(baseUrl)).pending).toEqual({});
   });
 
+  it('sends a closed tab’s change it takes over through the queue: the mutation cache sees it, retried past a 503', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const first = manager({ baseUrl });
+    const { sessionId } = await first.ready();
+    onlineManager.setOnline(false);
+    const lost = first.update({ visitId: 'taken-over' }).catch((e: unknown) => e);
+    await expect.poll(async () => (await readRecord(baseUrl)).pending?.visitId?.value).toBe('taken-over');
+    first.destroy(); // the tab closes while offline
+    expect(await lost).toBeInstanceOf(DestroyedError);
+    onlineManager.setOnline(true);
+    server.faults = { failNext: { count: 1, status: 503 } };
+
+    const queryClient = new QueryClient();
+    const failures: number[] = [];
+    queryClient.getMutationCache().subscribe((event) => {
+      if (event.type === 'updated' && event.action.type === 'failed')
+        failures.push(event.action.failureCount);
+    });
+    const next = manager({ baseUrl, queryClient });
+    expect(await next.ready()).toMatchObject({ sessionId, visitId: 'taken-over' });
+    await expect.poll(() => server.sessions.get(sessionId)?.visitId).toBe('taken-over');
+    await expect.poll(() => next.getSnapshot().pendingUpdates).toBe(0);
+    const updates = server.calls('update');
+    expect(updates.map((call) => call.status)).toEqual([503, 200]);
+    const mutations = queryClient.getMutationCache().findAll({ mutationKey: [...next.queryKey, 'update'] });
+    expect(mutations).toHaveLength(1);
+    expect(mutations[0]?.state.status).toBe('success');
+    // The 503 was the mutation's: query-core saw it fail once and retried it.
+    expect(failures).toEqual([1]);
+  });
+
   it('rolls back, with a typed error, when the server refuses for good', async () => {
     const { server, baseUrl } = await startStandIn();
     const m = manager({ baseUrl, visitId: 'good' });
