@@ -70,6 +70,14 @@ for (const engineName of selectedEngines()) {
           storage: 'memory',
           storageError: { code: 'storage', coded: true },
         });
+        // Said once each: the store's failure, and the Web Locks that refused (the page's own lock serves).
+        const trace = await page.evaluate(() => window.frame?.trace ?? []);
+        const told = trace.filter((event) => event.capability !== null);
+        expect(told.map((event) => [event.type, event.capability]).sort()).toEqual([
+          ['storage-failed', 'indexedDB'],
+          ['unavailable', 'locks'],
+        ]);
+        expect(told.find((event) => event.capability === 'locks')?.error?.name).toBe('SecurityError');
         // The session works: a Knowledge request goes out under it, and its changes reach the server.
         expect(await page.evaluate(() => window.callFrame('search'))).toBe(200);
         expect(harness.server.calls('search')[0]?.sessionId).toBe(started.sessionId);

@@ -51,8 +51,8 @@ declare global {
     gkc: typeof gkc;
     manager?: gkc.SessionManager;
     startOutcome?: Promise<Started>;
-    /** The manager's onEvent trace: type, and the error's name and code where there is one. */
-    trace: { type: string; error: PlainError | null }[];
+    /** The manager's onEvent trace: type, capability, and the error's name and code where there is one. */
+    trace: { type: string; capability: gkc.Capability | null; error: PlainError | null }[];
     reentrant: Settled[];
     snap(): PlainSnapshot | null;
     /** Starts the page's manager later, as `?start=` does at load. */
@@ -145,7 +145,11 @@ function begin(given: object, tell: (message: object) => void): void {
   const options: gkc.SessionManagerOptions = {
     baseUrl: '/gks-server/v1',
     onEvent: (event) => {
-      window.trace.push({ type: event.type, error: event.error && plain(event.error) });
+      window.trace.push({
+        type: event.type,
+        capability: event.capability,
+        error: event.error && plain(event.error),
+      });
       if (reentrant === 'onEvent' && window.manager?.getSnapshot().status === 'ready')
         callBack(window.manager);
     },
