@@ -71,15 +71,9 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     throw new TypeError('fetch must be a function');
   }
   if (options.indexedDB !== undefined && typeof options.indexedDB?.open !== 'function') {
-    throw new TypeError('indexedDB must be an IDBFactory (a Storage Access handle gives one)');
-  }
-  if (options.locks && typeof options.locks.request !== 'function') {
-    throw new TypeError('locks must be a LockManager or null');
+    throw new TypeError('indexedDB must be an IDBFactory');
   }
   const channel = options.BroadcastChannel;
-  if (channel !== undefined && channel !== null && typeof channel !== 'function') {
-    throw new TypeError('BroadcastChannel must be a constructor, a function of the name, or null');
-  }
   const key = `${server.baseUrl}|${server.tenantId ?? ''}`;
   return Object.freeze({
     server,
