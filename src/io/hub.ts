@@ -17,7 +17,10 @@ export interface HubOptions {
   /** The IndexedDB to open; the page's own when undefined. */
   readonly indexedDB: IDBFactory | undefined;
   readonly storageTimeoutMs: number;
-  /** How long a read that outlasted `storageTimeoutMs` is waited for (the other tabs asked meanwhile). */
+  /**
+   * How long a read that outlasted `storageTimeoutMs` is waited for (the other tabs asked meanwhile): the first
+   * manager's, for the hub's reads.
+   */
   readonly lockTimeoutMs: number;
   readonly locks: LockManagerLike | null;
   readonly BroadcastChannel: ChannelSource | null;
@@ -95,8 +98,7 @@ export class SessionHub {
       mine.indexedDB === options.indexedDB &&
       mine.locks === options.locks &&
       mine.BroadcastChannel === options.BroadcastChannel &&
-      mine.storageTimeoutMs === options.storageTimeoutMs &&
-      mine.lockTimeoutMs === options.lockTimeoutMs
+      mine.storageTimeoutMs === options.storageTimeoutMs
     );
   }
 

@@ -67,8 +67,8 @@ export class SessionStore {
   readonly #options: SessionStoreOptions;
   /** The newest record this page has read, written or heard of: what it tells a tab that asks. */
   #last: StoredRecord | null = null;
-  /** Set while a read waits past its bound: a record another tab offers answers it. */
-  #offered: ((record: StoredRecord) => void) | null = null;
+  /** The reads waiting past their bound: a record another tab offers answers them. */
+  readonly #waiting = new Set<(record: StoredRecord) => void>();
 
   constructor(options: SessionStoreOptions) {
     this.#options = options;
@@ -90,7 +90,7 @@ export class SessionStore {
   /** A record another tab holds: remembered, and the answer to a read that waits past its bound. */
   offer(record: StoredRecord): void {
     this.#remember(record);
-    this.#offered?.(record);
+    for (const answer of this.#waiting) answer(record);
   }
 
   /** The stored record, or null when there is none or it is unreadable (corrupt, an old format). */
@@ -173,12 +173,13 @@ export class SessionStore {
   #lateAnswer(pending: Promise<unknown>): Promise<Late<unknown>> {
     return new Promise((resolve) => {
       const timer = timeoutManager.setTimeout(() => finish(null), this.#options.lateMs);
+      const offered = (record: StoredRecord) => finish({ value: record });
       const finish = (answer: Late<unknown>) => {
         timeoutManager.clearTimeout(timer);
-        this.#offered = null;
+        this.#waiting.delete(offered);
         resolve(answer);
       };
-      this.#offered = (record) => finish({ value: record });
+      this.#waiting.add(offered);
       pending.then(
         (value) => finish({ value }),
         (error: unknown) => finish({ error }),
