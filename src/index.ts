@@ -38,6 +38,7 @@ export type {
 // Errors: one class per code, and realm-safe guards.
 export {
   DestroyedError,
+  EnvironmentError,
   HttpError,
   InvalidResponseError,
   isSessionError,

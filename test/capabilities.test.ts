@@ -105,14 +105,14 @@ describe('Web Locks that refuse', () => {
 describe('a BroadcastChannel that refuses', () => {
   it('goes on without a channel when the constructor throws, and says so once', async () => {
     const { baseUrl } = await startStandIn();
-    const Channel = vi.fn(function Refused() {
+    const refusing = vi.fn(function refused() {
       throw refusal('SecurityError');
     }) as unknown as typeof BroadcastChannel;
-    const { m, told } = traced({ baseUrl, BroadcastChannel: Channel, coalesceMs: 0 });
+    const { m, told } = traced({ baseUrl, BroadcastChannel: refusing, coalesceMs: 0 });
     await m.ready();
     await m.update({ visitId: 'v-1' });
     expect(told()).toEqual([['unavailable', 'BroadcastChannel']]);
-    expect(vi.mocked(Channel)).toHaveBeenCalledTimes(1);
+    expect(vi.mocked(refusing)).toHaveBeenCalledTimes(1);
   });
 
   it('goes on without a channel when postMessage throws, and says so once', async () => {
@@ -136,16 +136,17 @@ describe('a BroadcastChannel that refuses', () => {
     // Two tabs, each with its own objects; the channel only through a factory (`handle.BroadcastChannel(name)`
     // is a method, not a constructor).
     const tab = () => {
-      const Channel = profile.channel();
+      const channelOfTab = profile.channel();
       const opened: string[] = [];
+      const openChannel = (name: string) => {
+        opened.push(name);
+        return new channelOfTab(name);
+      };
       const options = {
         baseUrl,
         storage: profile.store(),
         locks: profile.locks(),
-        BroadcastChannel: (name: string) => {
-          opened.push(name);
-          return new Channel(name);
-        },
+        BroadcastChannel: openChannel,
         coalesceMs: 0,
       };
       return { m: manager(options), opened };
@@ -234,10 +235,10 @@ describe('everything refusing at once', () => {
       request: () => Promise.reject(refusal('SecurityError')),
       query: () => Promise.reject(refusal('SecurityError')),
     };
-    const Channel = function Refused() {
+    const refusing = function refused() {
       throw refusal('SecurityError');
     } as unknown as typeof BroadcastChannel;
-    const { m, told } = traced({ baseUrl, locks, BroadcastChannel: Channel, coalesceMs: 0 });
+    const { m, told } = traced({ baseUrl, locks, BroadcastChannel: refusing, coalesceMs: 0 });
     const { sessionId } = await m.ready();
     expect(told().sort()).toEqual([
       ['storage-failed', 'indexedDB'],

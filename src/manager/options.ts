@@ -51,11 +51,11 @@ export const defaults = Object.freeze({
 } as const);
 
 /** Resolves and validates the options; throws a `TypeError` naming the bad option. */
-export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
+export function resolveOptions(options: SessionManagerOptions, page?: string): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('options must be an object with baseUrl');
   }
-  const server = resolveServer(options.baseUrl, options.tenantId);
+  const server = resolveServer(options.baseUrl, options.tenantId, page);
   checkValues(options);
   const storage = options.storage ?? defaults.storage;
   if (storage !== 'indexeddb' && storage !== 'memory' && !isStore(storage)) {

@@ -8,8 +8,9 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-// Issue 12's targets. Not met yet: CI runs without --strict, and the ceilings below hold what was won.
-const budgets = { own: 8 * 1024, bundle: 20 * 1024 };
+// Issue 18's budget: the whole bundle (own code is reported, with no budget of its own). CI runs --strict once
+// it is met; until then the ceilings below hold what was won.
+const budgets = { own: undefined, bundle: 20 * 1024 };
 const ceilings = { own: 14.0 * 1024, bundle: 21.8 * 1024 };
 
 /** Minified ES bundle of src/index.ts, with the dependencies inside it or left as imports. */
@@ -51,12 +52,12 @@ for (const [name, size, budget, ceiling] of [
   ['library code alone (dependencies as imports)', own, budgets.own, ceilings.own],
   ['whole bundle (query-core, zod/mini, idb-keyval inside)', bundle, budgets.bundle, ceilings.bundle],
 ]) {
-  const within = size.gzip <= budget;
+  const within = budget === undefined || size.gzip <= budget;
   const under = size.gzip <= ceiling;
   if (strict) failed ||= !within;
   failed ||= !under;
   console.log(
-    `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${kb(budget)} KB | ${within ? 'yes' : 'NO'} | ${kb(ceiling)} KB | ${under ? 'yes' : 'NO'} |`,
+    `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${budget === undefined ? 'none' : `${kb(budget)} KB`} | ${within ? 'yes' : 'NO'} | ${kb(ceiling)} KB | ${under ? 'yes' : 'NO'} |`,
   );
 }
 
@@ -71,7 +72,7 @@ const table = [
     ['the whole bundle with query-core, zod/mini and idb-keyval', bundle, budgets.bundle, ceilings.bundle],
   ].map(
     ([name, size, budget, ceiling]) =>
-      `| ${name} | ${kb(size.gzip)} KB | ${kb(budget)} KB, ${size.gzip <= budget ? 'met' : 'not met'} | ${kb(ceiling)} KB |`,
+      `| ${name} | ${kb(size.gzip)} KB | ${budget === undefined ? 'none (reported)' : `${kb(budget)} KB, ${size.gzip <= budget ? 'met' : 'not met'}`} | ${kb(ceiling)} KB |`,
   ),
 ].join('\n');
 const section = /<!-- size:start -->\n[\s\S]*?<!-- size:end -->/;
