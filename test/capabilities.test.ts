@@ -213,7 +213,15 @@ describe('IndexedDB that refuses', () => {
   });
 });
 
-describe('crypto.randomUUID that refuses', () => {
+describe('crypto.randomUUID that is missing or refuses', () => {
+  it('names the manager from the clock and Math.random where it is missing (plain http), silently', async () => {
+    const { baseUrl } = await startStandIn();
+    vi.spyOn(globalThis.crypto, 'randomUUID').mockReturnValue(undefined as unknown as `${string}-${string}`);
+    const { m, told } = traced({ baseUrl });
+    expect((await m.ready()).sessionId).toBeTruthy();
+    expect(told()).toEqual([]);
+  });
+
   it('names the manager from the clock and Math.random instead, and says so once', async () => {
     const { baseUrl } = await startStandIn();
     vi.spyOn(globalThis.crypto, 'randomUUID').mockImplementation(() => {
