@@ -5,6 +5,8 @@
 export { createSessionManager } from './manager/createSessionManager.js';
 export { sessionQueryKey } from './manager/queryKey.js';
 export type {
+  Capability,
+  ChannelSource,
   KeyValueStore,
   LockManagerLike,
   SessionChange,
