@@ -1,7 +1,8 @@
 // `npm run check:deps`: the library's layers, checked on every CI run. Each layer imports only those below:
 // types.ts and errors.ts, then utils/, then core/ (pure), then io/ and http/ (side by side, neither importing
-// the other), then manager/, then the entries (index.ts and the subpath entries). No circle anywhere in src/
-// or tools/, type-only imports included: a type in the wrong file is a circle too.
+// the other), then manager/, then the entries (index.ts and the subpath entries). The React binding, react/,
+// uses the library through index.ts alone, and nothing else in src/ imports React or the binding. No circle
+// anywhere in src/ or tools/, type-only imports included: a type in the wrong file is a circle too.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
   forbidden: [
@@ -43,6 +44,20 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/(types|errors)\\.ts$' },
       to: { path: '^src/(core|io|http|manager|utils)/' },
+    },
+    {
+      name: 'react-binding-through-the-entry',
+      comment: 'src/react/ uses the library as an application does: through src/index.ts only.',
+      severity: 'error',
+      from: { path: '^src/react/' },
+      to: { path: ['^src/(core|io|http|manager|utils)/', '^src/(types|errors)\\.ts$'] },
+    },
+    {
+      name: 'library-free-of-react',
+      comment: 'Only the React binding imports React or the binding: the main entry stays free of both.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/react/' },
+      to: { path: ['^src/react/', 'node_modules/react(-dom)?/'] },
     },
   ],
   options: {

@@ -26,6 +26,7 @@ describe('options given as undefined', () => {
       idleTimeoutMs: undefined,
       maxAgeMs: undefined,
       lockTimeoutMs: undefined,
+      indexedDB: undefined,
       locks: undefined,
       BroadcastChannel: undefined,
       onEvent: undefined,

@@ -47,6 +47,25 @@ describe('update', () => {
     },
   );
 
+  it('sends nothing for values the session already holds, acknowledged, and resolves with the session', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const m = manager({ baseUrl });
+    const { sessionId } = await m.ready();
+    await m.update({ visitId: 'v-1', globalVisitId: 'g-1' });
+    await m.identify({ customerId: 'c-1' });
+    expect(server.calls('update')).toHaveLength(2);
+    const again = await m.update({ visitId: 'v-1', globalVisitId: 'g-1' });
+    const identified = await m.identify({ customerId: 'c-1' });
+    expect(again).toMatchObject({ sessionId, visitId: 'v-1', globalVisitId: 'g-1', customerId: 'c-1' });
+    expect(identified).toMatchObject({ sessionId, customerId: 'c-1' });
+    // A call that changes one field sends that one only.
+    await m.update({ visitId: 'v-1', globalVisitId: 'g-2' });
+    await tick(20);
+    expect(server.calls('update')).toHaveLength(3);
+    expect(server.calls('update')[2]?.body).toEqual({ globalVisitId: 'g-2' });
+    expect(m.getSnapshot().pendingUpdates).toBe(0);
+  });
+
   it('coalesces calls spread over a burst into one Update', async () => {
     const { server, baseUrl } = await startStandIn();
     const m = manager({ baseUrl });

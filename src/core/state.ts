@@ -1,5 +1,5 @@
 import type { StorageError } from '../errors.js';
-import type { SessionChange, SessionChangeReason, SessionInfo, StorageKind } from '../types.js';
+import type { Capability, SessionChange, SessionChangeReason, SessionInfo, StorageKind } from '../types.js';
 import { type CutReason, type FieldValues, type SyncedField, syncedFields } from './fields.js';
 import type { Lifetime } from './lifetime.js';
 import type { PendingChanges, Stamps, StoredRecord } from './record.js';
@@ -59,6 +59,8 @@ export interface CoreState {
   readonly error: Error | null;
   readonly storage: StorageKind;
   readonly storageError: StorageError | null;
+  /** The browser capabilities that refused, each told once: the manager goes on without them. */
+  readonly unavailable: readonly Capability[];
   readonly change: SessionChange | null;
   /** The session's lifetime (the options'); null: sessions last as long as the server keeps them. */
   readonly lifetime: Lifetime | null;
@@ -105,6 +107,8 @@ export type CoreEvent =
   | { type: 'took-over'; fields: (typeof syncedFields)[number][] }
   | { type: 'failed'; error: Error }
   | { type: 'storage-failed'; error: StorageError }
+  /** A browser capability refused (threw, or rejected): the manager goes on without it. */
+  | { type: 'unavailable'; capability: Capability; error: Error }
   | { type: 'destroyed' };
 
 export function initialState(
@@ -136,6 +140,7 @@ export function initialState(
     error: null,
     storage,
     storageError: null,
+    unavailable: [],
     change: null,
     lifetime,
     bornAt: 0,

@@ -1,17 +1,27 @@
 import type { ServerLocation } from '../types.js';
 import { checkId, describe } from './checks.js';
 
+/** The page's URL; undefined where there is no page (server rendering, a worker without one). */
+export function pageUrl(): string | undefined {
+  return (globalThis as { location?: { href?: string } }).location?.href;
+}
+
+/** Whether `baseUrl` needs a page to resolve it: a path (not an absolute URL), where there is none. */
+export function needsPage(baseUrl: unknown): boolean {
+  return pageUrl() === undefined && typeof baseUrl === 'string' && !URL.canParse(baseUrl.trim());
+}
+
 /**
- * Resolves `baseUrl` (absolute, or a path against the page's origin) and checks `tenantId`.
+ * Resolves `baseUrl` (absolute, or a path against `page`, the page's URL) and checks `tenantId`.
  * Throws a `TypeError` naming the option.
  */
-export function resolveServer(baseUrl: unknown, tenantId: unknown): ServerLocation {
+export function resolveServer(baseUrl: unknown, tenantId: unknown, page = pageUrl()): ServerLocation {
   if (typeof baseUrl !== 'string' && !(baseUrl instanceof URL)) {
     throw new TypeError(`baseUrl is required, got ${describe(baseUrl)}`);
   }
   const text = String(baseUrl).trim();
   if (text === '') throw new TypeError('baseUrl is required, got ""');
-  const pageUrl = (globalThis as { location?: { href?: string } }).location?.href;
+  const pageUrl = page;
   let url: URL;
   try {
     url = new URL(text, pageUrl);

@@ -2,11 +2,13 @@ import { syncedFields } from '../core/fields.js';
 import { DestroyedError } from '../errors.js';
 import { identityValues, pickValues, visitValues } from '../http/checks.js';
 import { transportOf } from '../http/client.js';
+import { needsPage } from '../http/serverUrl.js';
 import { fetchUnderSession, type SessionFetchContext } from '../http/underSession.js';
 import { watchWebEngagement } from '../io/webEngagement.js';
 import type { SessionManager, SessionManagerOptions } from '../types.js';
 import { SessionDriver } from './driver.js';
 import { resolveOptions } from './options.js';
+import { pagelessManager } from './pageless.js';
 
 /**
  * Creates a session manager. Validates the options (a `TypeError` names the bad one) and does nothing else:
@@ -17,6 +19,8 @@ import { resolveOptions } from './options.js';
  * const { sessionId } = await manager.ready();
  */
 export function createSessionManager(options: SessionManagerOptions): SessionManager {
+  // Server rendering: a path has nothing to resolve against yet.
+  if (needsPage(options?.baseUrl)) return pagelessManager(options);
   const resolved = resolveOptions(options);
   const manager = new SessionDriver(resolved, () =>
     resolved.webEngagement

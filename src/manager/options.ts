@@ -5,6 +5,7 @@ import { resolveTimeout } from '../http/client.js';
 import { resolveRetryPolicy } from '../http/retryPolicy.js';
 import { resolveServer } from '../http/serverUrl.js';
 import type {
+  ChannelSource,
   KeyValueStore,
   LockManagerLike,
   RetryPolicy,
@@ -34,8 +35,10 @@ export interface ResolvedOptions {
   readonly storageTimeoutMs: number;
   readonly coalesceMs: number;
   readonly lockTimeoutMs: number;
+  /** The IndexedDB given, or undefined for the page's own, looked up when the store first opens. */
+  readonly indexedDB: IDBFactory | undefined;
   readonly locks: LockManagerLike | null;
-  readonly BroadcastChannel: typeof BroadcastChannel | null;
+  readonly BroadcastChannel: ChannelSource | null;
   readonly onEvent: ((event: SessionEvent) => void) | undefined;
   /** `idleTimeoutMs` and `maxAgeMs` (Infinity for the one not given); null when neither is. */
   readonly lifetime: Lifetime | null;
@@ -51,11 +54,11 @@ export const defaults = Object.freeze({
 } as const);
 
 /** Resolves and validates the options; throws a `TypeError` naming the bad option. */
-export function resolveOptions(options: SessionManagerOptions): ResolvedOptions {
+export function resolveOptions(options: SessionManagerOptions, page?: string): ResolvedOptions {
   if (typeof options !== 'object' || options === null) {
     throw new TypeError('options must be an object with baseUrl');
   }
-  const server = resolveServer(options.baseUrl, options.tenantId);
+  const server = resolveServer(options.baseUrl, options.tenantId, page);
   checkValues(options);
   const storage = options.storage ?? defaults.storage;
   if (storage !== 'indexeddb' && storage !== 'memory' && !isStore(storage)) {
@@ -70,7 +73,10 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new TypeError('fetch must be a function');
   }
-  const environment = globalThis as { navigator?: { locks?: LockManagerLike } };
+  if (options.indexedDB !== undefined && typeof options.indexedDB?.open !== 'function') {
+    throw new TypeError('indexedDB must be an IDBFactory');
+  }
+  const channel = options.BroadcastChannel;
   const never = Number.POSITIVE_INFINITY;
   const idleMs = numberOption('idleTimeoutMs', options.idleTimeoutMs, never, '> 0');
   const maxAgeMs = numberOption('maxAgeMs', options.maxAgeMs, never, '> 0');
@@ -98,14 +104,24 @@ export function resolveOptions(options: SessionManagerOptions): ResolvedOptions 
     ),
     coalesceMs: numberOption('coalesceMs', options.coalesceMs, defaults.coalesceMs, '>= 0'),
     lockTimeoutMs: numberOption('lockTimeoutMs', options.lockTimeoutMs, defaults.lockTimeoutMs, '> 0'),
-    locks: options.locks === undefined ? (environment.navigator?.locks ?? null) : options.locks,
-    BroadcastChannel:
-      options.BroadcastChannel === undefined
-        ? (globalThis.BroadcastChannel ?? null)
-        : options.BroadcastChannel,
+    indexedDB: options.indexedDB,
+    locks: options.locks === undefined ? pageGlobal(() => globalThis.navigator?.locks) : options.locks,
+    BroadcastChannel: channel === undefined ? pageGlobal(() => globalThis.BroadcastChannel) : channel,
     onEvent: options.onEvent,
     lifetime: idleMs < never || maxAgeMs < never ? { idleMs, maxAgeMs } : null,
   });
+}
+
+/**
+ * One of the page's globals, or null where there is none. Looking one up is not I/O; a getter that throws (as
+ * some do in locked-down frames) counts as none.
+ */
+function pageGlobal<T>(lookUp: () => T | undefined): T | null {
+  try {
+    return lookUp() ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function isStore(value: unknown): value is KeyValueStore {

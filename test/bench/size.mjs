@@ -8,10 +8,12 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-// Issue 12's targets. Not met yet: CI runs without --strict, and the ceilings below hold what was won.
-const budgets = { own: 8 * 1024, bundle: 20 * 1024 };
-// Raised by the session lifetime (issue 21: idleTimeoutMs, maxAgeMs), about 0.95 KB of its own, from 14.0 and 21.8.
-const ceilings = { own: 14.8 * 1024, bundle: 22.6 * 1024 };
+// Issue 18's budget: the whole bundle (own code is reported, with no budget of its own). CI runs --strict once
+// it is met; until then the ceilings below hold what was won.
+const budgets = { own: undefined, bundle: 20 * 1024 };
+// Raised from 14.0 and 21.8: main had grown past them (15.2 and 22.9 KB, embedding and the capabilities), and
+// the session lifetime (issue 21: idleTimeoutMs, maxAgeMs) costs about 1.0 KB more.
+const ceilings = { own: 16.2 * 1024, bundle: 24.0 * 1024 };
 
 /** Minified ES bundle of src/index.ts, with the dependencies inside it or left as imports. */
 async function measure(bundleDependencies) {
@@ -52,12 +54,12 @@ for (const [name, size, budget, ceiling] of [
   ['library code alone (dependencies as imports)', own, budgets.own, ceilings.own],
   ['whole bundle (query-core, zod/mini, idb-keyval inside)', bundle, budgets.bundle, ceilings.bundle],
 ]) {
-  const within = size.gzip <= budget;
+  const within = budget === undefined || size.gzip <= budget;
   const under = size.gzip <= ceiling;
   if (strict) failed ||= !within;
   failed ||= !under;
   console.log(
-    `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${kb(budget)} KB | ${within ? 'yes' : 'NO'} | ${kb(ceiling)} KB | ${under ? 'yes' : 'NO'} |`,
+    `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${budget === undefined ? 'none' : `${kb(budget)} KB`} | ${within ? 'yes' : 'NO'} | ${kb(ceiling)} KB | ${under ? 'yes' : 'NO'} |`,
   );
 }
 
@@ -72,7 +74,7 @@ const table = [
     ['the whole bundle with query-core, zod/mini and idb-keyval', bundle, budgets.bundle, ceilings.bundle],
   ].map(
     ([name, size, budget, ceiling]) =>
-      `| ${name} | ${kb(size.gzip)} KB | ${kb(budget)} KB, ${size.gzip <= budget ? 'met' : 'not met'} | ${kb(ceiling)} KB |`,
+      `| ${name} | ${kb(size.gzip)} KB | ${budget === undefined ? 'none (reported)' : `${kb(budget)} KB, ${size.gzip <= budget ? 'met' : 'not met'}`} | ${kb(ceiling)} KB |`,
   ),
 ].join('\n');
 const section = /<!-- size:start -->\n[\s\S]*?<!-- size:end -->/;

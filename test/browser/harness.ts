@@ -13,13 +13,17 @@ import { offlineEmulationScript } from './webkitEngine';
 
 export { chromiumArgs, chromiumPath, launchChromium } from './engines';
 
-/** Bundles `entry` (and what it imports) into one ES module, in memory. */
-export async function bundle(entry: string, { minify = false } = {}): Promise<string> {
+/**
+ * Bundles `entry` (and what it imports) into one ES module, in memory. `development` bundles what a dev server
+ * would serve: React's development build, with Strict Mode's double effects and its hydration warnings.
+ */
+export async function bundle(entry: string, { minify = false, development = false } = {}): Promise<string> {
   const output = await build({
     configFile: false,
     logLevel: 'silent',
-    // An application's bundler defines it; query-core reads it to drop its development warnings.
-    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    // An application's bundler defines it; query-core reads it to drop its development warnings, React to
+    // pick its production or development build.
+    define: { 'process.env.NODE_ENV': JSON.stringify(development ? 'development' : 'production') },
     build: {
       write: false,
       minify,
@@ -55,20 +59,31 @@ export interface Harness extends PageServer {
   newProfile(): Promise<Profile>;
 }
 
-let pageScript: Promise<string> | undefined;
+/** What a page server serves as its page's script. */
+export interface PageOptions {
+  /** Serve every response with COOP and COEP (see startPageServer). */
+  isolated?: boolean;
+  /** The page's script, relative to this file. @default './pageEntry.ts' */
+  entry?: string;
+  /** Bundle it as a dev server would (see bundle). @default false */
+  development?: boolean;
+}
+
+const pageScripts = new Map<string, Promise<string>>();
 
 /**
- * Serves the test page (`pageEntry.ts` bundled once per process) and the stand-in server on one origin.
- * `headScript` runs first in every page, as a classic script. `isolated` serves every response with COOP and
- * COEP, which make the page cross-origin isolated: performance.now() then has 5 µs steps instead of 100 µs,
- * which the bench needs.
+ * Serves the test page (`pageEntry.ts`, or the given entry, bundled once per process) and the stand-in server
+ * on one origin. `headScript` runs first in every page, as a classic script. `isolated` serves every response
+ * with COOP and COEP, which make the page cross-origin isolated: performance.now() then has 5 µs steps instead
+ * of 100 µs, which the bench needs.
  */
 export async function startPageServer(
   headScript = '',
-  { isolated = true }: { isolated?: boolean } = {},
+  { isolated = true, entry = './pageEntry.ts', development = false }: PageOptions = {},
 ): Promise<PageServer> {
-  pageScript ??= bundle('./pageEntry.ts');
-  const script = await pageScript;
+  const key = `${entry}|${development}`;
+  if (!pageScripts.has(key)) pageScripts.set(key, bundle(entry, { development }));
+  const script = await (pageScripts.get(key) as Promise<string>);
   const server = createKnowledgeServer();
   const page =
     '<!doctype html><meta charset="utf-8"><title>gkc-session test page</title>' +
@@ -120,7 +135,10 @@ export async function startPageServer(
  * fresh MiniBrowser per test needless (one costs 1-2 s and 1.5 s of CPU to start): the tests of a file share
  * one, and a profile there is the windows opened through it, which close with it.
  */
-export async function startHarness(name: EngineName): Promise<Harness> {
+export async function startHarness(
+  name: EngineName,
+  page: Pick<PageOptions, 'entry' | 'development'> = {},
+): Promise<Harness> {
   const engine = await launchEngine(name);
   try {
     // Not cross-origin isolated, as the pages that embed the widget seldom are. And COOP costs the tests dear:
@@ -128,6 +146,7 @@ export async function startHarness(name: EngineName): Promise<Harness> {
     // its own (about 1 s more per WebKit window, 0.25 s per Chromium page), and WebKit now and then loses the
     // answer to a script sent across that swap (4% of WebKit page loads here, none in 192 without COOP).
     const pages = await startPageServer(engine.offline === 'emulated' ? offlineEmulationScript : '', {
+      ...page,
       isolated: false,
     });
     let shared: Profile | undefined;
