@@ -4,9 +4,10 @@ export default defineConfig({
   build: {
     target: 'es2022',
     lib: {
-      entry: 'src/index.ts',
+      // Entries of their own: the main one never pulls in the devtools (which import only its types).
+      entry: { 'gkc-session': 'src/index.ts', devtools: 'src/devtools/index.ts' },
       formats: ['es'],
-      fileName: 'gkc-session',
+      fileName: (_format, name) => `${name}.js`,
     },
     rolldownOptions: {
       // Dependencies stay imports: the application's bundler shares them (one query-core for the page).

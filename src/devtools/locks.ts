@@ -1,0 +1,69 @@
+/**
+ * Tab labels, and which tab owns a pending change, through Web Locks. Each panel holds a lock named after its
+ * label while mounted; `navigator.locks.query()` gives every held lock with the client (the tab) holding it.
+ * A manager holds a lock of its own while it runs (`gkc-session:<key>|<owner>`, which other tabs query to
+ * tell a live owner from an orphan): the client holding it is the tab that owns that manager's changes.
+ */
+
+const prefix = 'gkc-session-devtools|';
+
+/** The lowest `tab N` no other mounted panel holds (or `wanted`, or `wanted (2)`...), and its release. */
+export async function claimLabel(wanted?: string): Promise<{ label: string; release: () => void }> {
+  const locks = globalThis.navigator?.locks;
+  const nameOf = (n: number) => (wanted ? (n === 1 ? wanted : `${wanted} (${n})`) : `tab ${n}`);
+  if (!locks?.request)
+    return { label: wanted ?? `tab ${Math.random().toString(36).slice(2, 6)}`, release() {} };
+  for (let n = 1; ; n++) {
+    const label = nameOf(n);
+    const release = await hold(locks, prefix + label);
+    if (release) return { label, release };
+  }
+}
+
+/** Holds `name` if it is free: resolves with its release, or null when another client holds it. */
+function hold(locks: LockManager, name: string): Promise<(() => void) | null> {
+  return new Promise((resolve) => {
+    locks
+      .request(name, { ifAvailable: true }, (lock) => {
+        if (!lock) return resolve(null);
+        return new Promise<void>((release) => resolve(() => release()));
+      })
+      .catch(() => resolve(null));
+  });
+}
+
+/** Who owns each pending change, as a tab label or what is known instead. */
+export async function ownerLabels(
+  storeKey: string,
+  owners: readonly string[],
+  ownLabel: string,
+): Promise<Map<string, string>> {
+  const labels = new Map<string, string>();
+  const locks = globalThis.navigator?.locks;
+  if (!locks?.query) {
+    for (const owner of owners)
+      labels.set(owner, `manager ${owner.slice(0, 8)} (no Web Locks to tell its tab)`);
+    return labels;
+  }
+  const { held = [] } = await locks.query();
+  const tabOfClient = new Map<string, string>();
+  for (const lock of held) {
+    if (lock.clientId && lock.name?.startsWith(prefix))
+      tabOfClient.set(lock.clientId, lock.name.slice(prefix.length));
+  }
+  for (const owner of owners) {
+    const lock = held.find((candidate) => candidate.name === `gkc-session:${storeKey}|${owner}`);
+    const tab = lock?.clientId === undefined ? undefined : tabOfClient.get(lock.clientId);
+    labels.set(
+      owner,
+      !lock
+        ? 'no live manager: another tab takes it over'
+        : tab === undefined
+          ? 'a tab without a panel'
+          : tab === ownLabel
+            ? `${tab} (this tab)`
+            : tab,
+    );
+  }
+  return labels;
+}

@@ -1,0 +1,136 @@
+import type { SessionEvent, SessionManager, SessionManagerOptions } from '../index.js';
+import { answeredSessionId, describeRequest } from './requests.js';
+import type { TraceRequestRow } from './types.js';
+
+/** Where a mounted panel takes a manager's events and requests; none while no panel is mounted. */
+export interface Sink {
+  event(entry: Entry, event: SessionEvent, at: number): void;
+  request(entry: Entry, row: Omit<TraceRequestRow, 'kind' | 'tab' | 'manager'>): void;
+}
+
+/** A manager devtools knows of. It holds the manager weakly: devtools never keeps a dropped manager alive. */
+export interface Entry {
+  /** The manager's number in the page, from 1, in creation order. */
+  index: number;
+  ref: WeakRef<SessionManager>;
+  /** Whether its events and requests reach devtools (made through `withDevtools`), or only its snapshot. */
+  readonly traced: boolean;
+  sink: Sink | null;
+}
+
+const entries = new Set<Entry>();
+let created = 0;
+/** Told of each manager made while a panel of every manager is mounted. */
+let watcher: ((entry: Entry) => void) | null = null;
+
+/** The wall clock that every tab of the browser shares, as finely as the page's clock gives it. */
+export const now = (): number => performance.timeOrigin + performance.now();
+
+/**
+ * Wraps `createSessionManager` so that the managers it makes can be shown by `mountDevtools`: their
+ * `onEvent` and `fetch` options are chained (the application's own run first, unchanged).
+ *
+ * Until a panel is mounted the wrappers only pass through: no row is recorded, nothing is kept, posted or
+ * read. The manager does build its `onEvent` trace (a small object per core event, a few per session), since
+ * `onEvent` is set; that is the whole cost.
+ *
+ * @example
+ * import { createSessionManager } from 'gkc-session';
+ * import { mountDevtools, withDevtools } from 'gkc-session/devtools';
+ *
+ * const manager = withDevtools(createSessionManager)({ baseUrl: '/gks-server/v1' });
+ * if (location.search.includes('devtools')) mountDevtools(manager);
+ */
+export function withDevtools<Options extends SessionManagerOptions, Manager extends SessionManager>(
+  create: (options: Options) => Manager,
+): (options: Options) => Manager {
+  return (options) => {
+    // Set once the manager exists: creating one sends and emits nothing.
+    let entry: Entry | undefined;
+    const ownOnEvent = options.onEvent;
+    const ownFetch = options.fetch;
+    const manager = create({
+      ...options,
+      onEvent: (event: SessionEvent) => {
+        try {
+          ownOnEvent?.(event);
+        } finally {
+          if (entry?.sink) entry.sink.event(entry, event, now());
+        }
+      },
+      fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
+        entry?.sink ? traced(entry, ownFetch, input, init) : send(ownFetch, input, init)) as typeof fetch,
+    });
+    entry = { index: ++created, ref: new WeakRef(manager), traced: true, sink: null };
+    prune();
+    entries.add(entry);
+    watcher?.(entry);
+    return manager;
+  };
+}
+
+/** The application's transport, or the global `fetch` looked up per call, as the library itself does. */
+function send(
+  own: typeof fetch | undefined,
+  input: RequestInfo | URL,
+  init?: RequestInit,
+): Promise<Response> {
+  return own ? own(input, init) : globalThis.fetch(input, init);
+}
+
+async function traced(
+  entry: Entry,
+  own: typeof fetch | undefined,
+  input: RequestInfo | URL,
+  init: RequestInit | undefined,
+): Promise<Response> {
+  const shape = describeRequest(input, init, entry.ref.deref()?.queryKey[1] as string | undefined);
+  const at = now();
+  let answer: Response;
+  try {
+    answer = await send(own, input, init);
+  } catch (error) {
+    const name = (error as { name?: unknown } | null)?.name;
+    const failure = typeof name === 'string' ? name : String(error);
+    entry.sink?.request(entry, { ...shape, at, status: null, durationMs: now() - at, error: failure });
+    throw error;
+  }
+  const row = { ...shape, at, status: answer.status, durationMs: now() - at, error: null };
+  // A Create carries no session: the one it made is in its answer, read from a copy (the manager reads the
+  // original).
+  if (shape.call === 'create' && answer.ok) {
+    const copy = answer.clone();
+    void answeredSessionId(copy).then((sessionId) => entry.sink?.request(entry, { ...row, sessionId }));
+  } else {
+    entry.sink?.request(entry, row);
+  }
+  return answer;
+}
+
+/** Forgets the managers that are gone (collected, or destroyed while no panel showed them). */
+function prune(): void {
+  for (const entry of entries) {
+    const manager = entry.ref.deref();
+    if (!manager || (!entry.sink && manager.getSnapshot().status === 'destroyed')) entries.delete(entry);
+  }
+}
+
+/** The managers made through `withDevtools` that are still alive, in creation order. */
+export function knownEntries(): Entry[] {
+  prune();
+  return [...entries];
+}
+
+/** The entry of `manager`; a manager made without `withDevtools` gets one that shows only its snapshot. */
+export function entryOf(manager: SessionManager): Entry {
+  for (const entry of entries) if (entry.ref.deref() === manager) return entry;
+  return { index: ++created, ref: new WeakRef(manager), traced: false, sink: null };
+}
+
+/** Watches for managers made from now on (while a panel of every manager is mounted); returns the stop. */
+export function watchEntries(onEntry: (entry: Entry) => void): () => void {
+  watcher = onEntry;
+  return () => {
+    if (watcher === onEntry) watcher = null;
+  };
+}
