@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { build, type Plugin } from 'vite';
 import { createKnowledgeServer, type KnowledgeServer } from '../server/knowledgeServer';
 import { type Engine, type EngineName, type EnginePage, launchEngine, type Profile } from './engines';
 import { offlineEmulationScript } from './webkitEngine';
@@ -13,8 +13,15 @@ import { offlineEmulationScript } from './webkitEngine';
 
 export { chromiumArgs, chromiumPath, launchChromium } from './engines';
 
-/** Bundles `entry` (and what it imports) into one ES module, in memory. */
-export async function bundle(entry: string, { minify = false } = {}): Promise<string> {
+/**
+ * Bundles `entry` (and what it imports) into one ES module, in memory. The package says it has no side
+ * effects (`sideEffects: false`), which would drop a test module imported only for its effects:
+ * `testModulesRun` keeps those of this folder.
+ */
+export async function bundle(
+  entry: string,
+  { minify = false, testModulesRun = false } = {},
+): Promise<string> {
   const output = await build({
     configFile: false,
     logLevel: 'silent',
@@ -26,6 +33,7 @@ export async function bundle(entry: string, { minify = false } = {}): Promise<st
       target: 'es2022',
       lib: { entry: fileURLToPath(new URL(entry, import.meta.url)), formats: ['es'], fileName: 'entry' },
     },
+    plugins: testModulesRun ? [testModulesHaveEffects] : [],
   });
   const results = Array.isArray(output) ? output : [output];
   for (const result of results) {
@@ -36,6 +44,16 @@ export async function bundle(entry: string, { minify = false } = {}): Promise<st
   }
   throw new Error(`bundling ${entry} produced no entry chunk`);
 }
+
+/** The modules of this folder run when imported, whatever the package's `sideEffects` says. */
+const testModulesHaveEffects: Plugin = {
+  name: 'test-modules-have-effects',
+  transform(code, id) {
+    return id.startsWith(fileURLToPath(new URL('.', import.meta.url)))
+      ? { code, moduleSideEffects: true }
+      : null;
+  },
+};
 
 export interface PageServer {
   server: KnowledgeServer;
@@ -55,24 +73,41 @@ export interface Harness extends PageServer {
   newProfile(): Promise<Profile>;
 }
 
-let pageScript: Promise<string> | undefined;
+/** The page scripts bundled so far, by entry: each once per process. */
+const pageScripts = new Map<string, Promise<string>>();
+
+export interface PageOptions {
+  /** The page's module, relative to this folder. @default './pageEntry.ts' */
+  entry?: string;
+  /**
+   * A Content-Security-Policy for the page. The head script is then served as a file (`/head.js`), since an
+   * inline one would need 'unsafe-inline'.
+   */
+  csp?: string;
+  /** More files to serve, by path (`/axe.js`), as JavaScript. */
+  scripts?: Record<string, string>;
+}
 
 /**
- * Serves the test page (`pageEntry.ts` bundled once per process) and the stand-in server on one origin.
+ * Serves the test page (its entry bundled once per process) and the stand-in server on one origin.
  * `headScript` runs first in every page, as a classic script. `isolated` serves every response with COOP and
  * COEP, which make the page cross-origin isolated: performance.now() then has 5 µs steps instead of 100 µs,
  * which the bench needs.
  */
 export async function startPageServer(
   headScript = '',
-  { isolated = true }: { isolated?: boolean } = {},
+  { isolated = true, entry = './pageEntry.ts', csp, scripts = {} }: { isolated?: boolean } & PageOptions = {},
 ): Promise<PageServer> {
-  pageScript ??= bundle('./pageEntry.ts');
-  const script = await pageScript;
+  if (!pageScripts.has(entry))
+    pageScripts.set(entry, bundle(entry, { testModulesRun: entry !== './pageEntry.ts' }));
+  const script = await (pageScripts.get(entry) as Promise<string>);
   const server = createKnowledgeServer();
+  const files: Record<string, string> = { ...scripts, '/entry.js': script };
+  if (csp && headScript) files['/head.js'] = headScript;
+  const head = csp ? '<script src="/head.js"></script>' : `<script>${headScript}</script>`;
   const page =
     '<!doctype html><meta charset="utf-8"><title>gkc-session test page</title>' +
-    (headScript && `<script>${headScript}</script>`) +
+    (headScript && head) +
     '<script type="module" src="/entry.js"></script>';
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -80,12 +115,14 @@ export async function startPageServer(
       res.setHeader('cross-origin-opener-policy', 'same-origin');
       res.setHeader('cross-origin-embedder-policy', 'require-corp');
     }
-    if (path === '/entry.js') {
+    const file = files[path];
+    if (file !== undefined) {
       res.setHeader('content-type', 'text/javascript');
-      return void res.end(script);
+      return void res.end(file);
     }
     if (path === '/' || path === '/index.html') {
       res.setHeader('content-type', 'text/html');
+      if (csp) res.setHeader('content-security-policy', csp);
       return void res.end(page);
     }
     server.handle(req, res);
@@ -120,7 +157,7 @@ export async function startPageServer(
  * fresh MiniBrowser per test needless (one costs 1-2 s and 1.5 s of CPU to start): the tests of a file share
  * one, and a profile there is the windows opened through it, which close with it.
  */
-export async function startHarness(name: EngineName): Promise<Harness> {
+export async function startHarness(name: EngineName, pageOptions: PageOptions = {}): Promise<Harness> {
   const engine = await launchEngine(name);
   try {
     // Not cross-origin isolated, as the pages that embed the widget seldom are. And COOP costs the tests dear:
@@ -128,6 +165,7 @@ export async function startHarness(name: EngineName): Promise<Harness> {
     // its own (about 1 s more per WebKit window, 0.25 s per Chromium page), and WebKit now and then loses the
     // answer to a script sent across that swap (4% of WebKit page loads here, none in 192 without COOP).
     const pages = await startPageServer(engine.offline === 'emulated' ? offlineEmulationScript : '', {
+      ...pageOptions,
       isolated: false,
     });
     let shared: Profile | undefined;
