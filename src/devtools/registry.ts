@@ -96,15 +96,19 @@ async function traced(
     throw error;
   }
   const row = { ...shape, at, status: answer.status, durationMs: now() - at, error: null };
-  // A Create carries no session: the one it made is in its answer, read from a copy (the manager reads the
-  // original).
-  if (shape.call === 'create' && answer.ok) {
-    const copy = answer.clone();
-    void answeredSessionId(copy).then((sessionId) => entry.sink?.request(entry, { ...row, sessionId }));
-  } else {
+  if (shape.call !== 'create' || !answer.ok) {
     entry.sink?.request(entry, row);
+    return answer;
   }
-  return answer;
+  // A Create carries no session: the one it made is in its answer. The manager gets an equal answer over the
+  // text read here, as the library's own fetch does: happy-dom's `clone()` empties both copies, and
+  // applications test their widgets under happy-dom.
+  const text = await answer.text();
+  entry.sink?.request(entry, { ...row, sessionId: answeredSessionId(text) });
+  const { status, statusText, headers, url } = answer;
+  const copy = new Response(text, { status, statusText, headers });
+  Object.defineProperty(copy, 'url', { value: url });
+  return copy;
 }
 
 /** Forgets the managers that are gone (collected, or destroyed while no panel showed them). */

@@ -50,12 +50,12 @@ export function describeRequest(
 }
 
 /**
- * The session id a Create answered, read from a copy of the answer (the manager reads the original). The
- * servers' three envelopes are accepted, as the library accepts them: `response`, `data`, or bare.
+ * The session id a Create answered, from the answer's text. The servers' three envelopes are accepted, as the
+ * library accepts them: `response`, `data`, or bare.
  */
-export async function answeredSessionId(answer: Response): Promise<string | null> {
+export function answeredSessionId(text: string): string | null {
   try {
-    const body = (await answer.json()) as { response?: unknown; data?: unknown; sessionId?: unknown };
+    const body = JSON.parse(text) as { response?: unknown; data?: unknown; sessionId?: unknown };
     const payload = (isObject(body.response) ? body.response : isObject(body.data) ? body.data : body) as {
       sessionId?: unknown;
     };
