@@ -6,6 +6,7 @@ import { type Entry, entryOf, knownEntries, type Sink, watchEntries } from './re
 import { Relay, type RelayMessage } from './relay.js';
 import { readPending } from './storedRecord.js';
 import { Timeline } from './timeline.js';
+import { now, tracedFetch } from './tracedFetch.js';
 import type {
   DevtoolsTrace,
   TraceEventRow,
@@ -73,6 +74,7 @@ export function mountDevtools(manager?: SessionManager, options: DevtoolsMountOp
   let releaseLabel = () => {};
 
   const record = (row: TraceRow) => {
+    if (unmounted) return; // a request sent before the unmount, answered after it
     const numbered = timeline.add(row);
     if (timeline.label)
       relay.post({
@@ -84,8 +86,11 @@ export function mountDevtools(manager?: SessionManager, options: DevtoolsMountOp
     schedule();
   };
   const sink: Sink = {
-    event: (entry, event, at) => record(eventRow(entry, event, at)),
-    request: (entry, row) => record({ kind: 'request', tab: '', manager: entry.index, ...row }),
+    event: (entry, event) => record(eventRow(entry, event, now())),
+    fetch: (entry, send, input, init) =>
+      tracedFetch(entry.ref.deref()?.queryKey[1] as string | undefined, send, input, init, (row) =>
+        record({ kind: 'request', tab: '', manager: entry.index, ...row }),
+      ),
   };
 
   const relay = new Relay(hear);

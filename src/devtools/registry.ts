@@ -1,11 +1,15 @@
 import type { SessionEvent, SessionManager, SessionManagerOptions } from '../index.js';
-import { answeredSessionId, describeRequest } from './requests.js';
-import type { TraceRequestRow } from './types.js';
 
-/** Where a mounted panel takes a manager's events and requests; none while no panel is mounted. */
+/** The manager's transport: the application's, or the global `fetch`. */
+export type Send = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
+
+/**
+ * Where a mounted panel takes a manager's events and requests; none while no panel is mounted. What makes
+ * rows of them is the panel's (./mount), so that an application that never mounts one bundles none of it.
+ */
 export interface Sink {
-  event(entry: Entry, event: SessionEvent, at: number): void;
-  request(entry: Entry, row: Omit<TraceRequestRow, 'kind' | 'tab' | 'manager'>): void;
+  event(entry: Entry, event: SessionEvent): void;
+  fetch(entry: Entry, send: Send, input: RequestInfo | URL, init: RequestInit | undefined): Promise<Response>;
 }
 
 /** A manager devtools knows of. It holds the manager weakly: devtools never keeps a dropped manager alive. */
@@ -22,9 +26,6 @@ const entries = new Set<Entry>();
 let created = 0;
 /** Told of each manager made while a panel of every manager is mounted. */
 let watcher: ((entry: Entry) => void) | null = null;
-
-/** The wall clock that every tab of the browser shares, as finely as the page's clock gives it. */
-export const now = (): number => performance.timeOrigin + performance.now();
 
 /**
  * Wraps `createSessionManager` so that the managers it makes can be shown by `mountDevtools`: their
@@ -49,17 +50,19 @@ export function withDevtools<Options extends SessionManagerOptions, Manager exte
     let entry: Entry | undefined;
     const ownOnEvent = options.onEvent;
     const ownFetch = options.fetch;
+    // The application's transport, or the global `fetch` looked up per call, as the library itself does.
+    const send: Send = (input, init) => (ownFetch ? ownFetch(input, init) : globalThis.fetch(input, init));
     const manager = create({
       ...options,
       onEvent: (event: SessionEvent) => {
         try {
           ownOnEvent?.(event);
         } finally {
-          if (entry?.sink) entry.sink.event(entry, event, now());
+          if (entry?.sink) entry.sink.event(entry, event);
         }
       },
       fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
-        entry?.sink ? traced(entry, ownFetch, input, init) : send(ownFetch, input, init)) as typeof fetch,
+        entry?.sink ? entry.sink.fetch(entry, send, input, init) : send(input, init)) as typeof fetch,
     });
     entry = { index: ++created, ref: new WeakRef(manager), traced: true, sink: null };
     prune();
@@ -67,48 +70,6 @@ export function withDevtools<Options extends SessionManagerOptions, Manager exte
     watcher?.(entry);
     return manager;
   };
-}
-
-/** The application's transport, or the global `fetch` looked up per call, as the library itself does. */
-function send(
-  own: typeof fetch | undefined,
-  input: RequestInfo | URL,
-  init?: RequestInit,
-): Promise<Response> {
-  return own ? own(input, init) : globalThis.fetch(input, init);
-}
-
-async function traced(
-  entry: Entry,
-  own: typeof fetch | undefined,
-  input: RequestInfo | URL,
-  init: RequestInit | undefined,
-): Promise<Response> {
-  const shape = describeRequest(input, init, entry.ref.deref()?.queryKey[1] as string | undefined);
-  const at = now();
-  let answer: Response;
-  try {
-    answer = await send(own, input, init);
-  } catch (error) {
-    const name = (error as { name?: unknown } | null)?.name;
-    const failure = typeof name === 'string' ? name : String(error);
-    entry.sink?.request(entry, { ...shape, at, status: null, durationMs: now() - at, error: failure });
-    throw error;
-  }
-  const row = { ...shape, at, status: answer.status, durationMs: now() - at, error: null };
-  if (shape.call !== 'create' || !answer.ok) {
-    entry.sink?.request(entry, row);
-    return answer;
-  }
-  // A Create carries no session: the one it made is in its answer. The manager gets an equal answer over the
-  // text read here, as the library's own fetch does: happy-dom's `clone()` empties both copies, and
-  // applications test their widgets under happy-dom.
-  const text = await answer.text();
-  entry.sink?.request(entry, { ...row, sessionId: answeredSessionId(text) });
-  const { status, statusText, headers, url } = answer;
-  const copy = new Response(text, { status, statusText, headers });
-  Object.defineProperty(copy, 'url', { value: url });
-  return copy;
 }
 
 /** Forgets the managers that are gone (collected, or destroyed while no panel showed them). */
