@@ -108,3 +108,36 @@ describe('the request rows', () => {
     expect(server.calls().map((call) => call.tenantId)).toEqual(['t-1', 't-1', 't-1']);
   });
 });
+
+describe('mountDevtools', () => {
+  it('shows every manager made through withDevtools, and the next one once the one shown is destroyed', async () => {
+    const { baseUrl } = await startStandIn();
+    unmount = mountDevtools(undefined, { open: true });
+    const first = create({ baseUrl, storage: 'memory', retry: fastRetry });
+    managers.push(first);
+    await first.ready();
+    const root = () => document.querySelector('[data-gkc-session-devtools]')?.shadowRoot;
+    const shown = () => {
+      const select = root()?.querySelector('select');
+      return {
+        choices: select?.options.length,
+        selected: select?.value,
+        hidden: select?.parentElement?.hidden,
+      };
+    };
+    await vi.waitFor(() => expect(shown()).toMatchObject({ choices: 1, hidden: true }), patience);
+    const firstValue = shown().selected;
+
+    // A hot reload: the module makes its manager again, then the old one is destroyed.
+    const second = create({ baseUrl, storage: 'memory', retry: fastRetry });
+    managers.push(second);
+    await second.ready();
+    await vi.waitFor(
+      () => expect(shown()).toMatchObject({ choices: 2, hidden: false, selected: firstValue }),
+      patience,
+    );
+    first.destroy();
+    await vi.waitFor(() => expect(shown().selected).not.toBe(firstValue), patience);
+    expect(root()?.querySelector('[role="tabpanel"]:not([hidden]) dd')?.textContent).toBe('ready');
+  });
+});

@@ -118,8 +118,13 @@ export function mountDevtools(manager?: SessionManager, options: DevtoolsMountOp
     if (!selected || selected.ref.deref()?.getSnapshot().status === 'destroyed') selected = entry;
     unsubscribes.set(
       entry,
-      target.subscribe(() => {
+      target.subscribe((snapshot) => {
         stateChanged = true;
+        // The manager shown was destroyed: show the newest one still alive (a hot reload made it first).
+        if (entry === selected && snapshot.status === 'destroyed')
+          selected =
+            [...shown].reverse().find((other) => other.ref.deref()?.getSnapshot().status !== 'destroyed') ??
+            entry;
         if (entry === selected) refreshPending();
         schedule();
       }),
@@ -263,7 +268,7 @@ export function mountDevtools(manager?: SessionManager, options: DevtoolsMountOp
   for (const entry of manager ? [entryOf(manager)] : knownEntries()) add(entry);
   (options.container ?? document.body ?? document.documentElement).append(panel.host);
   panel.setLabel('…');
-  if (options.open) panel.open();
+  if (options.open) panel.open(false); // shown, but the page keeps its focus
   flush();
   void claimLabel(options.label).then(({ label, release }) => {
     if (unmounted) return release();

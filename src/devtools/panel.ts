@@ -119,11 +119,12 @@ export class Panel {
     return this.#selected;
   }
 
-  open(): void {
+  /** Opens the panel; `focus` moves the focus into it (to the selected view's tab), as a user's opening does. */
+  open(focus = true): void {
     this.#dialog.hidden = false;
     this.#toggle.setAttribute('aria-expanded', 'true');
     this.#callbacks.onOpen();
-    this.#tabs.get(this.#selected)?.focus();
+    if (focus) this.#tabs.get(this.#selected)?.focus();
   }
 
   close(): void {
