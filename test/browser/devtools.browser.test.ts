@@ -566,7 +566,7 @@ for (const engineName of selectedEngines()) {
       mkdirSync(testResults, { recursive: true });
       writeFileSync(`${testResults}devtools-trace-${engineName}.json`, JSON.stringify(trace, null, 2));
       if (engineName === 'chromium') {
-        await three.setViewport({ width: 1280, height: 720 });
+        await three.setViewport({ width: 800, height: 620 });
         await view(three, 'Timeline');
         const path =
           process.env.UPDATE_SCREENSHOT === '1'
