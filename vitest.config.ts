@@ -4,7 +4,8 @@ import { EngineOrder } from './test/engineOrder.ts';
 
 const browserTests = 'test/browser/**/*.browser.test.ts';
 const demoTests = 'test/e2e/**/*.e2e.test.ts';
-// The demo's end-to-end tests run in Chromium and Firefox only (test/e2e says why).
+// The demo's end-to-end tests run in Chromium and Firefox only (test/e2e says why). The browser tests, the React
+// binding's among them (react.browser.test.ts), run in all three.
 const engineTests: Record<EngineName, string[]> = {
   chromium: [browserTests, demoTests],
   firefox: [browserTests, demoTests],
@@ -28,7 +29,7 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'happy-dom',
-          include: ['test/**/*.test.ts'],
+          include: ['test/**/*.test.{ts,tsx}'],
           exclude: [...configDefaults.exclude, browserTests, demoTests],
           sequence: { groupOrder: 0 },
           maxWorkers: 2,

@@ -15,7 +15,8 @@ export type SessionErrorCode =
   | 'invalid-response'
   | 'storage'
   | 'reset'
-  | 'destroyed';
+  | 'destroyed'
+  | 'environment';
 
 /** The base class of every error this library rejects with (argument errors aside). */
 export abstract class SessionError extends Error {
@@ -128,6 +129,17 @@ export class SessionResetError extends SessionError {
   }
 }
 
+/**
+ * What the manager needs of its environment is not there: a `baseUrl` that is a path, used where there is no
+ * page to resolve it against (server rendering). Not retryable: give an absolute `baseUrl` there, or use the
+ * manager in the browser only.
+ */
+export class EnvironmentError extends SessionError {
+  override readonly name = 'EnvironmentError' as const;
+  readonly code = 'environment' as const;
+  readonly retryable = false;
+}
+
 /** The manager was destroyed. */
 export class DestroyedError extends SessionError {
   override readonly name = 'DestroyedError' as const;
@@ -147,6 +159,7 @@ const codes: ReadonlySet<string> = new Set<SessionErrorCode>([
   'storage',
   'reset',
   'destroyed',
+  'environment',
 ]);
 
 /** True for an error of this library, from this realm or another one. */
@@ -175,7 +188,8 @@ export type AnySessionError =
   | InvalidResponseError
   | StorageError
   | SessionResetError
-  | DestroyedError;
+  | DestroyedError
+  | EnvironmentError;
 
 /** What was thrown, as an Error (a bare value kept as its message). */
 export function toError(error: unknown): Error {

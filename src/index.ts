@@ -1,39 +1,42 @@
-// A deliberate list: what is exported here is the committed API; everything else is internal.
+// A deliberate list: what is exported here is the committed API; everything else is internal. The public
+// types all live in ./types.ts.
 
 // The session manager: one session per browser and server.
-export { createSessionManager } from './sessionManager.js';
-export type { SessionManager } from './sessionManager.js';
-export type { SessionEvent, SessionManagerOptions } from './options.js';
+export { createSessionManager } from './manager/createSessionManager.js';
+export { sessionQueryKey } from './manager/queryKey.js';
 export type {
+  KeyValueStore,
+  LockManagerLike,
   SessionChange,
   SessionChangeReason,
+  SessionEvent,
+  SessionManager,
+  SessionManagerOptions,
   SessionSnapshot,
   SnapshotListener,
-} from './sessionState.js';
-export type { StorageKind } from './sessionStore.js';
-export type { KeyValueStore } from './indexedDbStore.js';
-export type { LockManagerLike } from './sessionLock.js';
-export { sessionQueryKey } from './sessionQuery.js';
+  StorageKind,
+} from './types.js';
 
 // Requests under the session, for any HTTP client.
-export { decorateRequest } from './sessionFetch.js';
-export type { SessionCarrier } from './sessionFetch.js';
+export { decorateRequest } from './http/underSession.js';
+export type { SessionCarrier } from './types.js';
 
 // The session calls, for applications that manage the session themselves.
-export { createSessionClient } from './sessionClient.js';
+export { createSessionClient } from './http/client.js';
 export type {
   CallOptions,
   Identity,
+  RetryOptions,
   SessionClient,
   SessionClientOptions,
+  SessionInfo,
   VisitData,
-} from './sessionClient.js';
-export type { RetryOptions } from './retryPolicy.js';
-export type { SessionInfo } from './schemas.js';
+} from './types.js';
 
 // Errors: one class per code, and realm-safe guards.
 export {
   DestroyedError,
+  EnvironmentError,
   HttpError,
   InvalidResponseError,
   isSessionError,

@@ -128,6 +128,19 @@ describe('the built commands', () => {
     expect(status).toBe(1);
   });
 
+  it('doctor says a URL is not the REST root, names the one that is, and exits 1', async () => {
+    const { baseUrl } = await startStandIn([]);
+    const { status, stdout } = await doctor([baseUrl.replace(/\/v1$/, '/v2')]);
+    expect(stdout).toMatch(
+      /^FAIL {2}reachable +PUT \/gks-server\/v2\/sessions\/new answered 404 .* is not the Knowledge Center REST root$/m,
+    );
+    expect(stdout).toContain(`fix: ${baseUrl} answers the Create with a session`);
+    expect(stdout.match(/fix:/g)).toHaveLength(1);
+    expect(stdout).not.toMatch(/wants a tenant|server's log/);
+    expect(stdout).toContain('0 passed, 0 warned, 1 failed, 8 skipped');
+    expect(status).toBe(1);
+  });
+
   it('exit 2 on a usage error, with the reason on stderr', async () => {
     expect(await doctor([])).toMatchObject({
       status: 2,

@@ -4,7 +4,8 @@
 import { createServer, type RequestListener } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { type CheckId, checkIds, type DoctorReport, runDoctor } from '../tools/doctor';
+import { runDoctor } from '../tools/doctor';
+import { type CheckId, checkIds, type DoctorReport } from '../tools/doctorReport';
 import type { Envelope, ServerVersion } from '../tools/knowledgeServer';
 import { startStandIn } from './helpers/standIn';
 
@@ -226,5 +227,90 @@ describe('gkc-session-doctor against the stand-in', () => {
       runDoctor({ baseUrl: 'https://kc.example/v1', origin: 'https://shop.example/page' }),
     ).rejects.toThrow(/origin must be a page origin/);
     await expect(runDoctor({ baseUrl: 'https://kc.example/v1', kbId: '' })).rejects.toThrow(TypeError);
+  });
+});
+
+describe('gkc-session-doctor at a URL that is not the REST root', () => {
+  /** It says only that: every other check is skipped, and none advises a tenant or the server's log. */
+  const expectOnlyWrongRoot = (report: DoctorReport) => {
+    expect(check(report, 'reachable')).toMatchObject({
+      status: 'fail',
+      detail: expect.stringContaining('is not the Knowledge Center REST root'),
+    });
+    expect(report.checks.slice(1).every((item) => item.status === 'skip')).toBe(true);
+    expect(report.checks.filter((item) => item.fix !== null).map((item) => item.id)).toEqual(['reachable']);
+    for (const { detail, fix } of report.checks)
+      expect(`${detail} ${fix}`).not.toMatch(/tenant|server's log/i);
+  };
+
+  const wrongRoots: [string, (root: string) => string][] = [
+    ['another version', (root) => root.replace(/\/v1$/, '/v2')],
+    ['the host root', (root) => new URL(root).origin],
+    ['a path below the root', (root) => `${root}/sessions`],
+  ];
+  it.each(wrongRoots)(
+    'says so at %s of the stand-in, which answers 404 in JSON, and names the root that answers',
+    async (_, wrong) => {
+      const { server, baseUrl } = await startStandIn();
+      const report = await runDoctor({ baseUrl: wrong(baseUrl), origin: page });
+      expectOnlyWrongRoot(report);
+      expect(check(report, 'reachable').detail).toContain('404');
+      expect(check(report, 'reachable').fix).toContain(`${baseUrl} answers the Create with a session`);
+      // The one session is the root's, made to be sure of it before naming it.
+      expect(server.sessions.size).toBe(1);
+    },
+  );
+
+  it('names the root that answers with the tenant the doctor was given', async () => {
+    const { server, baseUrl } = await startStandIn({ tenantId: 'acme' });
+    const report = await runDoctor({ baseUrl: baseUrl.replace(/\/v1$/, '/v2'), tenantId: 'acme' });
+    expect(check(report, 'reachable').detail).toContain('is not the Knowledge Center REST root');
+    expect(check(report, 'reachable').fix).toContain(`${baseUrl} answers the Create with a session`);
+    expect(server.calls('create').map((call) => call.tenantId)).toEqual(['acme']);
+  });
+
+  it('names the root when it answers as a Knowledge Center that wants a tenant', async () => {
+    const { baseUrl } = await startStandIn({ requireTenant: true });
+    const report = await runDoctor({ baseUrl: new URL(baseUrl).origin });
+    expect(check(report, 'reachable').detail).toContain('is not the Knowledge Center REST root');
+    expect(check(report, 'reachable').fix).toMatch(
+      new RegExp(
+        `${baseUrl.replace(/[.]/g, '\\.')} answers the Create as a Knowledge Center does \\(400 TENANT_REQUIRED`,
+      ),
+    );
+  });
+
+  const notFoundBodies: [string, string | null, string][] = [
+    ['JSON', 'application/json', '{"timestamp":1,"status":404,"error":"Not Found","path":"/x/sessions/new"}'],
+    ['HTML', 'text/html', '<!doctype html><title>404 Not Found</title><h1>Not Found</h1>'],
+    ['text', 'text/plain', 'Not Found'],
+    ['empty', null, ''],
+  ];
+  it.each(notFoundBodies)(
+    'says so when every path answers 404 with a %s body, and says where the root usually is',
+    async (_, type, body) => {
+      const baseUrl = await startServer((req, res) => {
+        req.resume();
+        res.statusCode = 404;
+        if (type) res.setHeader('content-type', type);
+        res.end(body);
+      });
+      const report = await runDoctor({ baseUrl, origin: page });
+      expectOnlyWrongRoot(report);
+      expect(check(report, 'reachable').detail).toContain('answered 404');
+      expect(check(report, 'reachable').fix).toContain('/gks-server/v1 on a default install');
+    },
+  );
+
+  it('names no root that does not answer the Create either', async () => {
+    const baseUrl = await startServer((req, res) => {
+      req.resume();
+      res.statusCode = 404;
+      res.end();
+    });
+    const reachable = check(await runDoctor({ baseUrl: baseUrl.replace(/\/v1$/, '/v2') }), 'reachable');
+    expect(reachable.detail).toContain('is not the Knowledge Center REST root');
+    expect(reachable.fix).toContain(`${baseUrl} was tried too: it answered 404`);
+    expect(reachable.fix).not.toContain('answers the Create');
   });
 });

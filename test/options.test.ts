@@ -2,7 +2,7 @@
 // and the types accept it (exactOptionalPropertyTypes). An option given as `undefined` is one left out.
 import { describe, expect, it } from 'vitest';
 import type { SessionManagerOptions } from '../src/index';
-import { resolveOptions } from '../src/options';
+import { resolveOptions } from '../src/manager/options';
 
 describe('options given as undefined', () => {
   it('resolve as if they were left out', () => {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { HttpError, NetworkError, SessionNotFoundError } from '../src/errors';
-import { parseRetryAfter, resolveRetryPolicy, retryDelay, shouldRetry } from '../src/retryPolicy';
+import { parseRetryAfter, resolveRetryPolicy, retryDelay, shouldRetry } from '../src/http/retryPolicy';
 
 const policy = resolveRetryPolicy({ attempts: 5, minDelayMs: 100, maxDelayMs: 1000 });
 

@@ -1,12 +1,15 @@
 // @vitest-environment node
 // The session core, event by event and phase by phase: pure, no I/O, no timers, no managers.
 import { describe, expect, it } from 'vitest';
+import { belongs } from '../src/core/absorb';
+import type { FieldValues } from '../src/core/fields';
+import { plan } from '../src/core/plan';
+import type { PendingChange, StoredRecord } from '../src/core/record';
+import { reduce } from '../src/core/reduce';
+import { settlement } from '../src/core/settlement';
+import { pendingCount, shownSession, toSnapshot } from '../src/core/snapshot';
+import { type CoreEvent, initialState } from '../src/core/state';
 import { SessionResetError, StorageError } from '../src/errors';
-import { type CoreEvent, initialState, reduce } from '../src/sessionCore';
-import { plan, settlement } from '../src/sessionPlan';
-import type { FieldValues, PendingChange, StoredRecord } from '../src/sessionRecord';
-import { pendingCount, shownSession, toSnapshot } from '../src/sessionSnapshot';
-import { belongs } from '../src/stateTransitions';
 import { cut, entry, idle, me, other, ready, record, run, session, starting } from './helpers/core';
 
 const recordEvent = (stored: StoredRecord | null, remote = true, restore = false): CoreEvent => ({

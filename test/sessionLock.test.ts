@@ -1,7 +1,7 @@
 // @vitest-environment node
 // The page lock: what serialises the managers of a page where Web Locks are missing (or `locks: null`).
 import { describe, expect, it } from 'vitest';
-import { withSessionLock } from '../src/sessionLock';
+import { withSessionLock } from '../src/io/lock';
 
 function gate(): { opened: Promise<void>; open: () => void } {
   let open = () => {};

@@ -1,9 +1,10 @@
 // @vitest-environment node
 // The decisions of the session core: what a manager does for each intent, given its state and the store.
 import { describe, expect, it } from 'vitest';
+import { carried, type Intent, own, plan } from '../src/core/plan';
+import { settlement } from '../src/core/settlement';
+import type { CoreState } from '../src/core/state';
 import { SessionResetError } from '../src/errors';
-import type { CoreState } from '../src/sessionCore';
-import { carried, type Intent, own, plan, settlement } from '../src/sessionPlan';
 import { cut, entry, other, ready, record, run, session, starting } from './helpers/core';
 
 const allAlive = () => true;

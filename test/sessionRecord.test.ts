@@ -2,8 +2,8 @@
 // The stored record: how one manager's write merges into what the store holds.
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isIdentity, syncedFields } from '../src/core/fields';
 import {
-  isIdentity,
   latest,
   maxStamps,
   mergeRecord,
@@ -12,8 +12,7 @@ import {
   type PendingChanges,
   type RecordWrite,
   type StoredRecord,
-  syncedFields,
-} from '../src/sessionRecord';
+} from '../src/core/record';
 import { entry, me, other, record, session } from './helpers/core';
 
 const now = 10_000_000;

@@ -47,6 +47,25 @@ describe('update', () => {
     },
   );
 
+  it('sends nothing for values the session already holds, acknowledged, and resolves with the session', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const m = manager({ baseUrl });
+    const { sessionId } = await m.ready();
+    await m.update({ visitId: 'v-1', globalVisitId: 'g-1' });
+    await m.identify({ customerId: 'c-1' });
+    expect(server.calls('update')).toHaveLength(2);
+    const again = await m.update({ visitId: 'v-1', globalVisitId: 'g-1' });
+    const identified = await m.identify({ customerId: 'c-1' });
+    expect(again).toMatchObject({ sessionId, visitId: 'v-1', globalVisitId: 'g-1', customerId: 'c-1' });
+    expect(identified).toMatchObject({ sessionId, customerId: 'c-1' });
+    // A call that changes one field sends that one only.
+    await m.update({ visitId: 'v-1', globalVisitId: 'g-2' });
+    await tick(20);
+    expect(server.calls('update')).toHaveLength(3);
+    expect(server.calls('update')[2]?.body).toEqual({ globalVisitId: 'g-2' });
+    expect(m.getSnapshot().pendingUpdates).toBe(0);
+  });
+
   it('coalesces calls spread over a burst into one Update', async () => {
     const { server, baseUrl } = await startStandIn();
     const m = manager({ baseUrl });
@@ -132,6 +151,37 @@ describe('update', () => {
     await expect.poll(() => next.getSnapshot().pendingUpdates).toBe(0);
     expect(server.calls('update')).toHaveLength(1);
     expect((await readRecord(baseUrl)).pending).toEqual({});
+  });
+
+  it('sends a closed tab’s change it takes over through the queue: the mutation cache sees it, retried past a 503', async () => {
+    const { server, baseUrl } = await startStandIn();
+    const first = manager({ baseUrl });
+    const { sessionId } = await first.ready();
+    onlineManager.setOnline(false);
+    const lost = first.update({ visitId: 'taken-over' }).catch((e: unknown) => e);
+    await expect.poll(async () => (await readRecord(baseUrl)).pending?.visitId?.value).toBe('taken-over');
+    first.destroy(); // the tab closes while offline
+    expect(await lost).toBeInstanceOf(DestroyedError);
+    onlineManager.setOnline(true);
+    server.faults = { failNext: { count: 1, status: 503 } };
+
+    const queryClient = new QueryClient();
+    const failures: number[] = [];
+    queryClient.getMutationCache().subscribe((event) => {
+      if (event.type === 'updated' && event.action.type === 'failed')
+        failures.push(event.action.failureCount);
+    });
+    const next = manager({ baseUrl, queryClient });
+    expect(await next.ready()).toMatchObject({ sessionId, visitId: 'taken-over' });
+    await expect.poll(() => server.sessions.get(sessionId)?.visitId).toBe('taken-over');
+    await expect.poll(() => next.getSnapshot().pendingUpdates).toBe(0);
+    const updates = server.calls('update');
+    expect(updates.map((call) => call.status)).toEqual([503, 200]);
+    const mutations = queryClient.getMutationCache().findAll({ mutationKey: [...next.queryKey, 'update'] });
+    expect(mutations).toHaveLength(1);
+    expect(mutations[0]?.state.status).toBe('success');
+    // The 503 was the mutation's: query-core saw it fail once and retried it.
+    expect(failures).toEqual([1]);
   });
 
   it('rolls back, with a typed error, when the server refuses for good', async () => {

@@ -1,6 +1,8 @@
 import { randomUUID } from 'node:crypto';
-import { readErrorBody, saysSessionNotFound } from '../src/sendRequest.js';
-import { checkId, resolveServer, type ServerLocation } from '../src/serverUrl.js';
+import { checkId } from '../src/http/checks.js';
+import { readErrorBody, saysSessionNotFound } from '../src/http/exchange.js';
+import { resolveServer } from '../src/http/serverUrl.js';
+import type { ServerLocation } from '../src/types.js';
 import { checkCors } from './corsCheck.js';
 import {
   createProbe,
@@ -11,44 +13,24 @@ import {
   readSession,
   reason,
 } from './doctorProbe.js';
+import {
+  type CheckId,
+  type CheckResult,
+  type CheckStatus,
+  checkIds,
+  type DoctorReport,
+} from './doctorReport.js';
 import { checkIdentityHeaders } from './identityCheck.js';
+import { describeNotFound, isNotTheRoot, saysTenant, wrongRootFix } from './restRoot.js';
 
 /**
  * The checks of `gkc-session-doctor`: it talks to a Knowledge Center as the library would (the same URLs,
  * tenant parameter, identity headers, envelope reading and answer validation) and reports, per check, what it
  * saw and how to fix what a page would trip over. It makes at most four sessions: the Create, a Create without
  * the tenant (only with `tenantId`), the server's answer to an unknown id (9.x and 8.5.0 make one), and the
- * Create that carries a customer.
+ * Create that carries a customer. At a URL that is not the REST root the first Create makes none, and one
+ * Create at the likelier root (restRoot.ts) makes at most one.
  */
-
-export const checkIds = [
-  'reachable',
-  'create',
-  'envelope',
-  'tenant',
-  'unknown-session',
-  'identity-headers',
-  'cors-preflight',
-  'cors-expose',
-  'knowledge',
-] as const;
-export type CheckId = (typeof checkIds)[number];
-export type CheckStatus = 'pass' | 'warn' | 'fail' | 'skip';
-
-export interface CheckResult {
-  id: CheckId;
-  status: CheckStatus;
-  /** What the doctor saw. */
-  detail: string;
-  /** For a warning or a failure: what to change. */
-  fix: string | null;
-}
-
-export interface DoctorReport {
-  baseUrl: string;
-  origin: string | null;
-  checks: CheckResult[];
-}
 
 export interface DoctorOptions {
   /** The Knowledge Center REST root, as the library's `baseUrl` (absolute here: there is no page). */
@@ -101,6 +83,18 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
       `PUT ${createUrl.pathname} failed: ${reason(error)}`,
       'Check the URL (the REST root, `/gks-server/v1` on a default install), that the server is up, and that ' +
         'this machine reaches it (DNS, firewall, VPN, an HTTP proxy).',
+    );
+    return finish();
+  }
+  if (isNotTheRoot(first)) {
+    // Said here, before anything reads the answer as a Knowledge Center's: a server's JSON 404 would pass
+    // `reachable` and send the user to the server's log and to a tenant that has nothing to do with it.
+    report(
+      'reachable',
+      'fail',
+      `PUT ${createUrl.pathname} answered ${describeNotFound(first)}: there is no Create there, so ` +
+        `${server.baseUrl} is not the Knowledge Center REST root`,
+      await wrongRootFix(probe),
     );
     return finish();
   }
@@ -303,8 +297,7 @@ function envelopeOf(body: unknown): string {
 }
 
 function createFix(answer: Exchange, tenantId: string | undefined): string {
-  const said = readErrorBody(answer.text);
-  const aboutTenant = /tenant/i.test(`${said.code ?? ''} ${said.description ?? ''}`);
+  const aboutTenant = saysTenant(answer);
   if (aboutTenant && tenantId === undefined)
     return "The server wants a tenant: pass --tenant <id> (the library's tenantId option).";
   if (aboutTenant) return `The server does not accept tenant ${tenantId}: check the tenant id.`;

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { type CheckStatus, type DoctorReport, runDoctor } from './doctor.js';
+import { runDoctor } from './doctor.js';
+import type { CheckStatus, DoctorReport } from './doctorReport.js';
 
 const help = `Usage: gkc-session-doctor <baseUrl> [--origin <page origin>] [--tenant <id>] [--kb <kbId>] [--json]
 

@@ -1,7 +1,8 @@
-import { parseSessionInfo } from '../src/schemas.js';
-import { readErrorBody, unwrapEnvelope } from '../src/sendRequest.js';
-import { apiUrl, type ServerLocation } from '../src/serverUrl.js';
-import type { CheckId, CheckStatus } from './doctor.js';
+import { parseSessionInfo } from '../src/core/schemas.js';
+import { readErrorBody, unwrapEnvelope } from '../src/http/exchange.js';
+import { apiUrl } from '../src/http/serverUrl.js';
+import type { ServerLocation } from '../src/types.js';
+import type { CheckId, CheckStatus } from './doctorReport.js';
 
 /**
  * What every check of the doctor uses: one way to send a request as the library does, one way to read a

@@ -45,7 +45,7 @@ async function openDatabase(): Promise<IDBDatabase> {
   // As idb-keyval's createStore does: the store is made when the database is new (a cold start).
   request.onupgradeneeded = () => request.result.createObjectStore(storeName);
   const db = await settled(request);
-  // Closed as the page goes, as the library closes its own (src/sessionHub.ts, `suspend`): the next page
+  // Closed as the page goes, as the library closes its own (src/io/hub.ts, `suspend`): the next page
   // load then opens the database as the first connection, whichever page it is.
   addEventListener('pagehide', () => db.close());
   return db;

@@ -8,12 +8,13 @@ import { gzipSync } from 'node:zlib';
 import { build } from 'vite';
 
 const root = fileURLToPath(new URL('../..', import.meta.url));
-// Issue 12's targets. Not met yet: CI runs without --strict, and the ceilings below hold what was won.
+// Issue 18's budget: the whole bundle (own code is reported, with no budget of its own). CI runs --strict once
+// it is met; until then the ceilings below hold what was won.
 // The devtools' (issue 22): under 10 KB for the whole entry, a panel that loads only in pages that import it
 // (less than the library it inspects, whose own code is 14 KB: a tool must not weigh more than its subject);
 // 0.5 KB for `withDevtools` alone, which is what an application pays that wraps its managers in every build
 // and mounts the panel only in development (its bundler then drops `mountDevtools` and all it needs).
-const budgets = { own: 8 * 1024, bundle: 20 * 1024, devtools: 10 * 1024, wrapper: 0.5 * 1024 };
+const budgets = { own: undefined, bundle: 20 * 1024, devtools: 10 * 1024, wrapper: 0.5 * 1024 };
 const ceilings = { own: 14.0 * 1024, bundle: 21.8 * 1024, devtools: 8.1 * 1024, wrapper: 0.4 * 1024 };
 
 /**
@@ -72,12 +73,12 @@ for (const [name, size, budget, ceiling] of [
   ['gkc-session/devtools, the whole entry', devtools, budgets.devtools, ceilings.devtools],
   ['gkc-session/devtools, `withDevtools` alone', wrapper, budgets.wrapper, ceilings.wrapper],
 ]) {
-  const within = size.gzip <= budget;
+  const within = budget === undefined || size.gzip <= budget;
   const under = size.gzip <= ceiling;
   if (strict) failed ||= !within;
   failed ||= !under;
   console.log(
-    `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${kb(budget)} KB | ${within ? 'yes' : 'NO'} | ${kb(ceiling)} KB | ${under ? 'yes' : 'NO'} |`,
+    `| ${name} | ${kb(size.raw)} KB | ${kb(size.gzip)} KB | ${budget === undefined ? 'none' : `${kb(budget)} KB`} | ${within ? 'yes' : 'NO'} | ${kb(ceiling)} KB | ${under ? 'yes' : 'NO'} |`,
   );
 }
 
@@ -99,7 +100,7 @@ const table = [
     ['`gkc-session/devtools`, `withDevtools` alone', wrapper, budgets.wrapper, ceilings.wrapper],
   ].map(
     ([name, size, budget, ceiling]) =>
-      `| ${name} | ${kb(size.gzip)} KB | ${kb(budget)} KB, ${size.gzip <= budget ? 'met' : 'not met'} | ${kb(ceiling)} KB |`,
+      `| ${name} | ${kb(size.gzip)} KB | ${budget === undefined ? 'none (reported)' : `${kb(budget)} KB, ${size.gzip <= budget ? 'met' : 'not met'}`} | ${kb(ceiling)} KB |`,
   ),
 ].join('\n');
 const section = /<!-- size:start -->\n[\s\S]*?<!-- size:end -->/;

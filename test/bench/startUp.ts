@@ -75,7 +75,8 @@ export async function measureWarmStart(
     measure: 'warm start: ready() / floor, ratio of medians',
     value: warm,
     unit: 'x',
-    target: { op: '<=', limit: 1.3 },
+    // Issue 18's budget for the core issue 9 asked for; the goal stays 1.3 (docs/performance.md).
+    target: { op: '<=', limit: 1.5 },
     timing: true,
     how: each,
   });
@@ -199,7 +200,8 @@ export async function measureColdTabs(bench: BenchPages, table: BenchTable, roun
     measure: 'six cold tabs: the ratio below / the control',
     value: ratio / controlRatio,
     unit: 'x',
-    target: { op: '<=', limit: 1.5 },
+    // Issue 18's budget: the creating tab reads again under the lock and stores before ready() (one Create).
+    target: { op: '<=', limit: 2.0 },
     timing: true,
     how: `${count(rounds, 'round')}, the control in the same rounds`,
   });

@@ -14,19 +14,21 @@ import { offlineEmulationScript } from './webkitEngine';
 export { chromiumArgs, chromiumPath, launchChromium } from './engines';
 
 /**
- * Bundles `entry` (and what it imports) into one ES module, in memory. The package says it has no side
- * effects (`sideEffects: false`), which would drop a test module imported only for its effects:
- * `testModulesRun` keeps those of this folder.
+ * Bundles `entry` (and what it imports) into one ES module, in memory. `development` bundles what a dev server
+ * would serve: React's development build, with Strict Mode's double effects and its hydration warnings. The
+ * package says it has no side effects (`sideEffects: false`), which would drop a test module imported only for
+ * its effects: `testModulesRun` keeps those of this folder.
  */
 export async function bundle(
   entry: string,
-  { minify = false, testModulesRun = false } = {},
+  { minify = false, development = false, testModulesRun = false } = {},
 ): Promise<string> {
   const output = await build({
     configFile: false,
     logLevel: 'silent',
-    // An application's bundler defines it; query-core reads it to drop its development warnings.
-    define: { 'process.env.NODE_ENV': JSON.stringify('production') },
+    // An application's bundler defines it; query-core reads it to drop its development warnings, React to
+    // pick its production or development build.
+    define: { 'process.env.NODE_ENV': JSON.stringify(development ? 'development' : 'production') },
     build: {
       write: false,
       minify,
@@ -73,12 +75,14 @@ export interface Harness extends PageServer {
   newProfile(): Promise<Profile>;
 }
 
-/** The page scripts bundled so far, by entry: each once per process. */
-const pageScripts = new Map<string, Promise<string>>();
-
+/** What a page server serves as its page's script. */
 export interface PageOptions {
-  /** The page's module, relative to this folder. @default './pageEntry.ts' */
+  /** Serve every response with COOP and COEP (see startPageServer). */
+  isolated?: boolean;
+  /** The page's script, relative to this file. @default './pageEntry.ts' */
   entry?: string;
+  /** Bundle it as a dev server would (see bundle). @default false */
+  development?: boolean;
   /**
    * A Content-Security-Policy for the page. The head script is then served as a file (`/head.js`), since an
    * inline one would need 'unsafe-inline'.
@@ -88,19 +92,23 @@ export interface PageOptions {
   scripts?: Record<string, string>;
 }
 
+const pageScripts = new Map<string, Promise<string>>();
+
 /**
- * Serves the test page (its entry bundled once per process) and the stand-in server on one origin.
- * `headScript` runs first in every page, as a classic script. `isolated` serves every response with COOP and
- * COEP, which make the page cross-origin isolated: performance.now() then has 5 µs steps instead of 100 µs,
- * which the bench needs.
+ * Serves the test page (`pageEntry.ts`, or the given entry, bundled once per process) and the stand-in server
+ * on one origin. `headScript` runs first in every page, as a classic script. `isolated` serves every response
+ * with COOP and COEP, which make the page cross-origin isolated: performance.now() then has 5 µs steps instead
+ * of 100 µs, which the bench needs.
  */
 export async function startPageServer(
   headScript = '',
-  { isolated = true, entry = './pageEntry.ts', csp, scripts = {} }: { isolated?: boolean } & PageOptions = {},
+  { isolated = true, entry = './pageEntry.ts', development = false, csp, scripts = {} }: PageOptions = {},
 ): Promise<PageServer> {
-  if (!pageScripts.has(entry))
-    pageScripts.set(entry, bundle(entry, { testModulesRun: entry !== './pageEntry.ts' }));
-  const script = await (pageScripts.get(entry) as Promise<string>);
+  const key = `${entry}|${development}`;
+  // A page other than the test page is made of modules imported for their effects (./devtoolsEntry).
+  const testModulesRun = entry !== './pageEntry.ts';
+  if (!pageScripts.has(key)) pageScripts.set(key, bundle(entry, { development, testModulesRun }));
+  const script = await (pageScripts.get(key) as Promise<string>);
   const server = createKnowledgeServer();
   const files: Record<string, string> = { ...scripts, '/entry.js': script };
   if (csp && headScript) files['/head.js'] = headScript;
@@ -157,7 +165,10 @@ export async function startPageServer(
  * fresh MiniBrowser per test needless (one costs 1-2 s and 1.5 s of CPU to start): the tests of a file share
  * one, and a profile there is the windows opened through it, which close with it.
  */
-export async function startHarness(name: EngineName, pageOptions: PageOptions = {}): Promise<Harness> {
+export async function startHarness(
+  name: EngineName,
+  page: Omit<PageOptions, 'isolated'> = {},
+): Promise<Harness> {
   const engine = await launchEngine(name);
   try {
     // Not cross-origin isolated, as the pages that embed the widget seldom are. And COOP costs the tests dear:
@@ -165,7 +176,7 @@ export async function startHarness(name: EngineName, pageOptions: PageOptions = 
     // its own (about 1 s more per WebKit window, 0.25 s per Chromium page), and WebKit now and then loses the
     // answer to a script sent across that swap (4% of WebKit page loads here, none in 192 without COOP).
     const pages = await startPageServer(engine.offline === 'emulated' ? offlineEmulationScript : '', {
-      ...pageOptions,
+      ...page,
       isolated: false,
     });
     let shared: Profile | undefined;

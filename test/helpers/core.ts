@@ -1,13 +1,9 @@
 // Builders for the pure core's tests: states, records and events in a line each.
-import type { SessionInfo } from '../../src/schemas';
-import { type CoreEvent, type CoreState, initialState, reduce } from '../../src/sessionCore';
-import {
-  emptyRecord,
-  type FieldValues,
-  type PendingChange,
-  type Stamps,
-  type StoredRecord,
-} from '../../src/sessionRecord';
+import type { FieldValues } from '../../src/core/fields';
+import { emptyRecord, type PendingChange, type Stamps, type StoredRecord } from '../../src/core/record';
+import { reduce } from '../../src/core/reduce';
+import { type CoreEvent, type CoreState, initialState } from '../../src/core/state';
+import type { SessionInfo } from '../../src/types';
 
 /** This manager, and another one (in another tab). */
 export const me = 'me';

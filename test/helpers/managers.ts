@@ -1,6 +1,6 @@
 import { afterEach } from 'vitest';
+import { emptyRecord } from '../../src/core/record';
 import { createSessionManager, type SessionManager, type SessionManagerOptions } from '../../src/index';
-import { emptyRecord } from '../../src/sessionRecord';
 
 const created: SessionManager[] = [];
 

@@ -34,7 +34,10 @@ console.log(
 );
 for (const file of files) console.log(`  ${file}`);
 
-for (const needed of ['LICENSE', 'README.md', 'package.json', 'dist/gkc-session.js', 'dist/index.d.ts']) {
+for (const needed of [
+  ...['LICENSE', 'README.md', 'package.json', 'dist/gkc-session.js', 'dist/index.d.ts'],
+  ...['dist/react.js', 'dist/react/index.d.ts'],
+]) {
   if (!files.includes(needed)) fail(`the tarball lacks ${needed}`);
 }
 for (const file of files) {
@@ -50,7 +53,15 @@ for (const page of files.filter((file) => file.endsWith('.md'))) {
   }
 }
 
+// The main entry stays free of React: only the binding imports it.
+const mainEntry = readFileSync(join(root, 'dist/gkc-session.js'), 'utf8');
+if (/from\s*["']react/.test(mainEntry)) fail('dist/gkc-session.js imports React');
+
 // ---- 2. Install the tarball into a scratch project ---------------------------------------------------------
+// With React beside it, as a React application has it (an optional peer: npm does not install it), at the
+// versions this repository tests, so that the examples compile against React's own types.
+const devDependencies = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies;
+const react = ['react', 'react-dom', '@types/react'].map((name) => `${name}@${devDependencies[name]}`);
 const app = join(scratch, 'app');
 mkdirSync(app);
 writeFileSync(
@@ -66,6 +77,7 @@ run(
     '--prefer-offline',
     '--no-package-lock',
     join(destination, packed.filename),
+    ...react,
   ],
   app,
 );
@@ -90,6 +102,23 @@ writeFileSync(
 );
 const inNode = JSON.parse(run(process.execPath, ['node.mjs'], app));
 expectEqual('in Node', inNode, { sessionId: 'from-the-tarball', storage: 'memory', guard: 'function' });
+// The React binding by name, rendered on the server as an SSR framework would: the idle state.
+writeFileSync(
+  join(app, 'react.mjs'),
+  [
+    "import { createElement } from 'react';",
+    "import { renderToString } from 'react-dom/server';",
+    "import { SessionProvider, useSession } from 'gkc-session/react';",
+    'const Status = () => createElement("span", null, useSession().status);',
+    'const provider = createElement(SessionProvider, { baseUrl: "/gks-server/v1" }, createElement(Status));',
+    'console.log(JSON.stringify(renderToString(provider)));',
+  ].join('\n'),
+);
+expectEqual(
+  'gkc-session/react in Node',
+  JSON.parse(run(process.execPath, ['react.mjs'], app)),
+  '<span>idle</span>',
+);
 // The devtools entry resolves by name too, and mounts nothing where there is no page (server-side rendering).
 writeFileSync(
   join(app, 'devtools.mjs'),
@@ -175,7 +204,7 @@ const { paths: _paths, allowImportingTsExtensions: _ext, types: _types, ...stric
 writeFileSync(
   join(app, 'tsconfig.json'),
   JSON.stringify({
-    compilerOptions: { ...strict, types: [], jsx: 'preserve', noEmit: true },
+    compilerOptions: { ...strict, types: [], jsx: 'react-jsx', noEmit: true },
     include: ['examples'],
   }),
 );

@@ -1,0 +1,22 @@
+/**
+ * The page's time and randomness: the only nondeterminism the core is fed. The core takes both as event
+ * fields (`now`, `random`), so that its tests and the model test choose them; these read the real ones.
+ */
+
+/** The time, as finely as the page's clock gives it, on the wall clock every tab of the browser shares. */
+export function preciseNow(): number {
+  const { performance } = globalThis;
+  return performance?.timeOrigin ? performance.timeOrigin + performance.now() : Date.now();
+}
+
+/** The `now` and `random` of an event that stamps a change or a session. */
+export function entropy(): { now: number; random: number } {
+  return { now: preciseNow(), random: Math.random() };
+}
+
+/** A manager's id: the owner of the changes it makes. */
+export function randomId(): string {
+  return (
+    globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
+  );
+}
