@@ -1,8 +1,9 @@
 /**
  * Tab labels, and which tab owns a pending change, through Web Locks. Each panel holds a lock named after its
  * label while mounted; `navigator.locks.query()` gives every held lock with the client (the tab) holding it.
- * A manager holds a lock of its own while it runs (`gkc-session:<key>|<owner>`, which other tabs query to
- * tell a live owner from an orphan): the client holding it is the tab that owns that manager's changes.
+ * A manager holds a lock of its own while it runs (`gkc-session:<key>|<owner>`, src/io/hub.ts: other tabs query
+ * it to tell a live owner from an orphan); the client holding it is the tab that owns that manager's changes.
+ * The browser tests fail if that name changes (the owners would read "no live manager").
  */
 
 const prefix = 'gkc-session-devtools|';

@@ -3,7 +3,7 @@
  * counts them, the record says which field each is and which manager owns it. Read-only, one short
  * connection per read, and only while a panel is mounted. The database and store are the library's
  * (`gkc-session` / `sessions`, key `<baseUrl>|<tenantId>`); so is the record's shape, `pending[field] =
- * { value, stamp, owner }` (src/schemas.ts).
+ * { value, stamp, owner }` (src/core/schemas.ts).
  */
 
 export interface PendingEntry {
