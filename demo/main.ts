@@ -6,8 +6,9 @@ import {
   isSessionErrorWithCode,
   type SessionSnapshot,
 } from '../src/index';
+import { withDevtoolsSwitch } from './devtools';
 
-const manager = createSessionManager({
+const manager = withDevtoolsSwitch(createSessionManager)({
   baseUrl: '/gks-server/v1',
   // Short backoff so that the server toggles show recovery within seconds.
   retry: { attempts: 3, minDelayMs: 300, maxDelayMs: 3000 },
