@@ -4,15 +4,23 @@ import {
   createSessionManager,
   isSessionError,
   isSessionErrorWithCode,
+  readKnowledgeAnswer,
   type SessionSnapshot,
 } from '../src/index';
 import { withDevtoolsSwitch } from './devtools';
+import { panelTabs } from './panelTabs';
+
+/** The trace lines that are answers of the server to this page's session calls. */
+const answered = new Set(['acknowledged', 'established', 'checked']);
 
 const manager = withDevtoolsSwitch(createSessionManager)({
   baseUrl: '/gks-server/v1',
   // Short backoff so that the server toggles show recovery within seconds.
   retry: { attempts: 3, minDelayMs: 300, maxDelayMs: 3000 },
   timeoutMs: 5000,
+  onEvent: (event) => {
+    if (answered.has(event.type) && !event.remote) serverIsBack();
+  },
 });
 // For the end-to-end tests and the curious: the manager of this page.
 (window as unknown as { manager: typeof manager }).manager = manager;
@@ -30,12 +38,6 @@ function make<K extends keyof HTMLElementTagNameMap>(tag: K, text?: string, clas
   return node;
 }
 
-/** The payload of a Knowledge Center answer, whatever its envelope. */
-async function payload(response: Response): Promise<Record<string, unknown>> {
-  const body = (await response.json()) as Record<string, unknown>;
-  return (body.response ?? body.data ?? body) as Record<string, unknown>;
-}
-
 function describe(error: unknown): string {
   if (isSessionError(error)) return `${error.name} (${error.code}): ${error.message}`;
   return error instanceof Error ? error.message : String(error);
@@ -45,8 +47,9 @@ function describe(error: unknown): string {
 
 /**
  * A message about a server that could not be reached stays true only while it cannot be: each one shown
- * registers how to put back what it replaced, and runs once the server answers again (the manager's
- * snapshot clears its error, or the stand-in's toggles are off again).
+ * registers how to put back what it replaced, and runs once the server has answered a call again (a session
+ * call of this page, a Knowledge call, or the stand-in saying its toggles are off). A snapshot alone proves
+ * nothing: an update queued while the server is down is `ready` with no error too.
  */
 const staleWhenBack = new Set<() => void>();
 
@@ -86,9 +89,33 @@ function render(snapshot: SessionSnapshot): void {
   const errorText = element('f-error');
   errorText.textContent = error ? describe(error) : 'none';
   errorText.classList.toggle('error-text', error !== null);
-  if (status === 'ready' && error === null) serverIsBack();
 }
 
+/** The panel's line for the Knowledge calls, whose failures are the page's to show, not the snapshot's. */
+function showRequestError(text: string | null): void {
+  const line = element('f-request-error');
+  line.textContent = text ?? 'none';
+  line.classList.toggle('error-text', text !== null);
+}
+
+/**
+ * A Knowledge API call under the session: its payload, out of whichever envelope the server uses. Any answer
+ * shows the server reachable; a failure shows in the session panel until a call succeeds.
+ */
+async function knowledge<T>(call: string, path: string, init?: RequestInit): Promise<T> {
+  try {
+    const response = await manager.fetch(path, init);
+    serverIsBack();
+    const payload = await readKnowledgeAnswer<T>(response);
+    showRequestError(null);
+    return payload;
+  } catch (error) {
+    showRequestError(`${call}: ${describe(error)}`);
+    throw error;
+  }
+}
+
+panelTabs(element('panel-tabs'));
 manager.subscribe(render);
 render(manager.getSnapshot());
 manager.ready().catch(() => {}); // a failure shows in the panel; the next action tries again
@@ -152,10 +179,8 @@ function articleItem(hit: Hit, withVotes: boolean): HTMLLIElement {
       no.disabled = true;
       try {
         const path = `feedback/support/documents/${encodeURIComponent(hit.id)}/vote?relevant=${relevant}&lang=en`;
-        const response = await manager.fetch(path, { method: 'POST' });
-        question.textContent = response.ok
-          ? 'Thanks for your feedback'
-          : `Vote not recorded (${response.status})`;
+        await knowledge('vote', path, { method: 'POST' });
+        question.textContent = 'Thanks for your feedback';
       } catch (error) {
         yes.disabled = false;
         no.disabled = false;
@@ -183,18 +208,17 @@ element<HTMLFormElement>('search-form').addEventListener('submit', async (event)
   const query = element<HTMLInputElement>('query').value.trim();
   if (!query) return;
   lastQuery = query;
+  clearTimeout(suggestTimer); // the query is sent: type-ahead for it would only arrive after the results
   say('Searching…');
   const results = element('results');
   const noAnswer = element('no-answer');
   noAnswer.hidden = true;
   try {
-    const response = await manager.fetch('kbs/support/search?lang=en', {
+    const { documents } = await knowledge<{ documents: Hit[] }>('search', 'kbs/support/search?lang=en', {
       method: 'POST',
       headers: json,
       body: JSON.stringify({ query, size: 8 }),
     });
-    if (!response.ok) throw new Error(`The search failed (${response.status})`);
-    const { documents } = (await payload(response)) as { documents: Hit[] };
     results.replaceChildren(...documents.map((hit) => articleItem(hit, true)));
     const count = documents.length === 1 ? '1 article' : `${documents.length} articles`;
     say(documents.length ? `${count} for “${query}”` : `No article matches “${query}”`);
@@ -211,13 +235,12 @@ element<HTMLButtonElement>('no-answer-button').addEventListener('click', async (
   const button = event.currentTarget as HTMLButtonElement;
   button.disabled = true;
   try {
-    const response = await manager.fetch('feedback/support/noAnswer?lang=en', {
+    await knowledge('no-answer', 'feedback/support/noAnswer?lang=en', {
       method: 'POST',
       headers: json,
       body: JSON.stringify({ query: lastQuery }),
     });
-    say(response.ok ? 'Thanks: we will write an article for that.' : `Not recorded (${response.status})`);
-    button.disabled = response.ok;
+    say('Thanks: we will write an article for that.');
   } catch (error) {
     button.disabled = false;
     showFailure(error, say, () => say('The server answers again: send it again.'));
@@ -231,30 +254,30 @@ element<HTMLInputElement>('query').addEventListener('input', (event) => {
   if (text.length < 2) return;
   suggestTimer = setTimeout(async () => {
     try {
-      const response = await manager.fetch('kbs/support/suggestions', {
-        method: 'POST',
-        headers: json,
-        body: JSON.stringify({ query: text }),
-      });
-      if (!response.ok) return;
-      const { suggestions } = (await payload(response)) as { suggestions: string[] };
+      const { suggestions } = await knowledge<{ suggestions: string[] }>(
+        'suggestions',
+        'kbs/support/suggestions',
+        {
+          method: 'POST',
+          headers: json,
+          body: JSON.stringify({ query: text }),
+        },
+      );
       element('suggestions').replaceChildren(
         ...suggestions.map((title) => Object.assign(make('option'), { value: title })),
       );
     } catch {
-      // Type-ahead is a nicety: a failure shows nowhere.
+      // Type-ahead is a nicety: a failure shows in the session panel only.
     }
   }, 200);
 });
 
 async function loadTop(): Promise<void> {
   try {
-    const response = await manager.fetch('kbs/support/top?size=5');
-    if (!response.ok) return;
-    const { documents } = (await payload(response)) as { documents: Hit[] };
+    const { documents } = await knowledge<{ documents: Hit[] }>('top', 'kbs/support/top?size=5');
     element('top').replaceChildren(...documents.map((hit) => articleItem(hit, false)));
   } catch {
-    // The panel shows the session error; the list stays empty.
+    // The session panel shows the failure; the list stays empty.
   }
 }
 void loadTop();
@@ -320,20 +343,29 @@ slow.addEventListener('change', setFaults);
 const note = (text: string) => {
   element('server-note').textContent = text;
 };
+/**
+ * Where the choice shows: the versions differ on a Retrieve of an unknown session, which the manager makes
+ * when it checks its stored session at load. Knowledge calls under an unknown session are refused alike.
+ */
+const retrieveAnswers: Record<string, string> = {
+  '9': '9.x answers with a new session of its own (last change: replaced)',
+  '8.5.0': '8.5.0 answers with a new session of its own (last change: replaced)',
+  '8.5.1': '8.5.1 answers "Session not found", and the manager creates a session (last change: not-found)',
+};
+const explainUnknownSession = (before = '') =>
+  note(
+    `${before}The answer chosen applies when the manager checks its stored session, at page load: to a ` +
+      `session it does not know, ${retrieveAnswers[version.value]}. Forget all sessions, then reload to see ` +
+      'it. A search under an unknown session is answered 404 in every version: the manager creates a new ' +
+      'session (last change: not-found).',
+  );
 version.addEventListener('change', () => {
   void control('configure', { version: version.value }).then(renderLog);
-  const answer = version.selectedOptions[0]?.textContent ?? version.value;
-  note(
-    `The server now answers an unknown session as ${answer}. Nothing changes until it meets one: forget ` +
-      'all sessions, then search or reload, and watch the last change and the log.',
-  );
+  explainUnknownSession();
 });
 element('forget').addEventListener('click', () => {
   void control('forget-sessions', {}).then(renderLog);
-  note(
-    'The server forgot every session. The next request finds this page’s session unknown: search or ' +
-      'reload, and the manager recovers (the last change says how).',
-  );
+  explainUnknownSession('The server forgot every session. ');
 });
 
 async function poll(): Promise<void> {
@@ -346,7 +378,10 @@ async function poll(): Promise<void> {
       if (before !== changesMade) return void setTimeout(poll, 1000);
       down.checked = Boolean(state.faults.down);
       slow.checked = Boolean(state.faults.delayMs);
-      version.value = state.config.version;
+      if (version.value !== state.config.version) {
+        version.value = state.config.version;
+        explainUnknownSession();
+      }
       if (!state.faults.down && !state.faults.delayMs) serverIsBack();
     } catch {
       // The stand-in is part of the dev server: if it is gone, so is the page.

@@ -5,6 +5,8 @@
 export { createSessionManager } from './manager/createSessionManager.js';
 export { sessionQueryKey } from './manager/queryKey.js';
 export type {
+  Capability,
+  ChannelSource,
   KeyValueStore,
   LockManagerLike,
   SessionChange,
@@ -17,7 +19,8 @@ export type {
   StorageKind,
 } from './types.js';
 
-// Requests under the session, for any HTTP client.
+// Requests under the session, for any HTTP client, and their answers.
+export { readKnowledgeAnswer } from './http/knowledgeAnswer.js';
 export { decorateRequest } from './http/underSession.js';
 export type { SessionCarrier } from './types.js';
 

@@ -115,7 +115,9 @@ export interface SessionManagerOptions {
    */
   coalesceMs?: number | undefined;
   /**
-   * Bound on every storage operation; past it the manager goes on in memory.
+   * Bound on every storage operation; past it the manager goes on in memory. A read of the session that has
+   * not answered by then is not taken for "no session": the other tabs are asked for the record, and the read
+   * is waited for up to `lockTimeoutMs` more before the manager goes on in memory.
    * @default 3000
    */
   storageTimeoutMs?: number | undefined;
@@ -125,15 +127,33 @@ export interface SessionManagerOptions {
    */
   lockTimeoutMs?: number | undefined;
   /**
-   * The Web Locks API; null to serialise only the managers of this page.
+   * The IndexedDB the store opens (with `storage: 'indexeddb'`): the page's own, or the unpartitioned one a
+   * Storage Access API handle gives a framed widget (`handle.indexedDB`). When it is missing, throws or
+   * refuses, the manager goes on in memory (`snapshot.storageError` says why).
+   * @default globalThis.indexedDB, when there is one
+   * @example
+   * const handle = await document.requestStorageAccess({ indexedDB: true, locks: true, BroadcastChannel: true });
+   * createSessionManager({
+   *   baseUrl,
+   *   indexedDB: handle.indexedDB,
+   *   locks: handle.locks,
+   *   BroadcastChannel: (name) => handle.BroadcastChannel(name),
+   * });
+   */
+  indexedDB?: IDBFactory | undefined;
+  /**
+   * The Web Locks API; null to serialise only the managers of this page. A lock manager that refuses
+   * (SecurityError in a sandboxed or third-party frame) is dropped for the page's own lock.
    * @default globalThis.navigator.locks, when there is one
    */
   locks?: LockManagerLike | null | undefined;
   /**
-   * The BroadcastChannel constructor that carries changes to other tabs; null for none.
+   * What opens the channel that carries changes to other tabs: the BroadcastChannel constructor, or a
+   * function of the channel's name (a Storage Access API handle's `handle.BroadcastChannel(name)` is a
+   * method, not a constructor); null for none. One that throws leaves the manager without a channel.
    * @default globalThis.BroadcastChannel, when there is one
    */
-  BroadcastChannel?: typeof BroadcastChannel | null | undefined;
+  BroadcastChannel?: ChannelSource | null | undefined;
   /**
    * A trace of the manager's core events, for debugging a widget: every event, with the session it left,
    * the reason of a session change and whether another tab (or manager) caused it. Nothing is computed when
@@ -151,7 +171,8 @@ export interface SessionEvent {
    * `identify`), `acknowledged` (an Update answered), `established` (a session created, or put by the server
    * in place of the current one), `checked` (a Retrieve confirmed it), `cut` (a reset or customer switch
    * began here), `forgotten` (the session was forgotten in every tab), `refused`, `took-over` (changes of a
-   * closed tab are sent from here), `failed`, `storage-failed`, `destroyed`.
+   * closed tab are sent from here), `failed`, `storage-failed` (the store failed: the record is in memory
+   * now), `unavailable` (a browser capability refused: the manager goes on without it), `destroyed`.
    */
   type: string;
   /** The session after the event (or the one it left, when it was forgotten). */
@@ -164,8 +185,27 @@ export interface SessionEvent {
   phase: string;
   /** Values not yet acknowledged by the server, in this tab or another. */
   pendingUpdates: number;
+  /**
+   * For `unavailable` and `storage-failed`: the browser capability the manager goes on without (null for a
+   * custom store). Each is told once per manager.
+   */
+  capability: Capability | null;
+  /**
+   * What failed, when something did; for `unavailable`, the error the browser threw, as it threw it (the
+   * manager never rejects with it).
+   */
   error: Error | null;
 }
+
+/**
+ * A browser capability the manager uses, each of which may be missing or refuse (a sandboxed or third-party
+ * frame, a private window): `indexedDB` gives way to memory, `locks` (Web Locks) to a lock within the page,
+ * `BroadcastChannel` to no channel, `crypto.randomUUID` to an id of the page's clock and `Math.random`.
+ */
+export type Capability = 'indexedDB' | 'locks' | 'BroadcastChannel' | 'crypto.randomUUID';
+
+/** What opens a BroadcastChannel: the constructor, or a function of the channel's name. */
+export type ChannelSource = typeof BroadcastChannel | ((name: string) => BroadcastChannel);
 
 // The snapshot, and why the session changed.
 

@@ -2,6 +2,7 @@
 // panel is mounted, and how the request rows read the requests (tenant, a Request object, a URL outside the
 // server, the session a Create answered). The panel across tabs is tested in real browsers
 // (test/browser/devtools.browser.test.ts).
+import { IDBFactory } from 'fake-indexeddb';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type DevtoolsTrace, mountDevtools, type TraceRequestRow, withDevtools } from '../src/devtools/index';
 import { createSessionManager, type SessionEvent, type SessionManager } from '../src/index';
@@ -139,5 +140,32 @@ describe('mountDevtools', () => {
     first.destroy();
     await vi.waitFor(() => expect(shown().selected).not.toBe(firstValue), patience);
     expect(root()?.querySelector('[role="tabpanel"]:not([hidden]) dd')?.textContent).toBe('ready');
+  });
+});
+
+describe('the pending changes by field', () => {
+  it("are read from the manager's own indexedDB (a Storage Access handle's), not the page's", async () => {
+    const { server, baseUrl } = await startStandIn();
+    const handleIndexedDB = new IDBFactory(); // a database of its own, as a handle's unpartitioned one is
+    const manager = create({ baseUrl, indexedDB: handleIndexedDB, retry: fastRetry, coalesceMs: 0 });
+    managers.push(manager);
+    await manager.ready();
+    server.faults = { down: true };
+    manager.update({ visitId: 'v-pending' }).catch(() => {});
+    await vi.waitFor(() => expect(manager.getSnapshot().pendingUpdates).toBe(1), patience);
+
+    unmount = mountDevtools(manager, { open: true });
+    const pendingRows = () =>
+      [
+        ...(document.querySelector('[data-gkc-session-devtools]')?.shadowRoot?.querySelectorAll('tbody tr') ??
+          []),
+      ].map((row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent));
+    // happy-dom has no Web Locks: the owner's tab cannot be told, the field and value can.
+    await vi.waitFor(
+      () =>
+        expect(pendingRows()).toEqual([['visitId', 'v-pending', expect.stringContaining('no Web Locks')]]),
+      patience,
+    );
+    server.faults = {};
   });
 });

@@ -8,6 +8,16 @@ import { BaseSequencer, type TestSpecification } from 'vitest/node';
  * (no timings cached), larger files first: WebKit's suites, the longest, came last.
  */
 const expectedSeconds: Record<string, number> = {
+  // The host-page suites, measured three files at a time in one engine on the shared machine.
+  'webkit:test/browser/hostConditions.browser.test.ts': 91,
+  'firefox:test/browser/hostConditions.browser.test.ts': 82,
+  'firefox:test/browser/embedding.browser.test.ts': 72,
+  'webkit:test/browser/embedding.browser.test.ts': 66,
+  'webkit:test/browser/browserModes.browser.test.ts': 44,
+  'chromium:test/browser/hostConditions.browser.test.ts': 34,
+  'firefox:test/browser/browserModes.browser.test.ts': 29,
+  'chromium:test/browser/embedding.browser.test.ts': 12,
+  'chromium:test/browser/browserModes.browser.test.ts': 10,
   'webkit:test/browser/concurrency.browser.test.ts': 95,
   'webkit:test/browser/sessionManager.browser.test.ts': 92,
   'chromium:test/e2e/demo.e2e.test.ts': 71,

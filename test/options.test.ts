@@ -24,6 +24,7 @@ describe('options given as undefined', () => {
       coalesceMs: undefined,
       storageTimeoutMs: undefined,
       lockTimeoutMs: undefined,
+      indexedDB: undefined,
       locks: undefined,
       BroadcastChannel: undefined,
       onEvent: undefined,

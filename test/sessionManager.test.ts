@@ -419,12 +419,15 @@ describe('storage', () => {
     expect(snapshot.session?.sessionId).toBe(session.sessionId);
   });
 
-  it('bounds a store that never answers (an open blocked by another tab)', async () => {
+  it('bounds a store that never answers (an open blocked by another tab): its bound, then lockTimeoutMs more', async () => {
     const { baseUrl } = await startStandIn();
-    const m = manager({ baseUrl, storage: broken(() => new Promise<never>(() => {})), storageTimeoutMs: 50 });
+    const never = broken(() => new Promise<never>(() => {}));
+    const m = manager({ baseUrl, storage: never, storageTimeoutMs: 50, lockTimeoutMs: 100 });
+    const began = Date.now();
     await m.ready();
+    expect(Date.now() - began).toBeGreaterThanOrEqual(140);
     expect(m.getSnapshot()).toMatchObject({ storage: 'memory', status: 'ready' });
-    expect(m.getSnapshot().storageError?.message).toMatch(/no answer within 50 ms/);
+    expect(m.getSnapshot().storageError?.message).toMatch(/no answer within 150 ms/);
   });
 
   it('works in memory, and says so, where IndexedDB is missing', async () => {

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { idleConnections } from './idleConnections.js';
 import { sampleArticles, sampleKbId, searchArticles, suggestTitles, topArticles } from './sampleArticles.js';
 
 /**
@@ -17,7 +18,18 @@ import { sampleArticles, sampleKbId, searchArticles, suggestTitles, topArticles 
  */
 export type ServerVersion = '8.5.0' | '8.5.1' | '9';
 export type Envelope = 'response' | 'data' | 'bare';
-export type Malformation = 'html' | 'truncated' | 'no-session-id' | 'text-plain' | 'huge';
+/**
+ * `html`: a gateway's 502 page; `login-page`: a 200 HTML sign-in page, as an SSO proxy answers; `empty`: a 200
+ * with no body; `truncated`, `no-session-id`, `text-plain` and `huge` (2 MB): broken session answers.
+ */
+export type Malformation =
+  | 'html'
+  | 'login-page'
+  | 'empty'
+  | 'truncated'
+  | 'no-session-id'
+  | 'text-plain'
+  | 'huge';
 
 export interface KnowledgeServerOptions {
   /** @default '9' */
@@ -48,7 +60,13 @@ export interface KnowledgeServerOptions {
 export interface Faults {
   /** Answer the next `count` API calls with `status` (and `Retry-After` when given, in seconds). */
   failNext?: { count: number; status: number; retryAfter?: number } | null;
-  /** Destroy the connection of every API call (a reset, as a dead server looks from a browser). */
+  /**
+   * Destroy the connection of every API call (a reset, as a dead server looks from a browser). While down, no
+   * connection is kept alive; set over HTTP (`POST /__gkc/faults`), going down also closes the idle ones, as
+   * a server that stops does, so that a browser does not resend a call over its other pooled connections
+   * (`idleConnections.ts` says why). Set in process, the idle connections are left be: a Node client may be
+   * writing a request on one at that very moment, and would fail without the call reaching the log.
+   */
   down?: boolean;
   /** Wait this long before answering each API call. */
   delayMs?: number;
@@ -155,6 +173,7 @@ export function createKnowledgeServer(options: KnowledgeServerOptions = {}): Kno
   const feedback: Feedback[] = [];
   let faults: Faults = {};
   let httpServer: Server | undefined;
+  const connections = idleConnections();
 
   function newSession(identity: Identity, visit: Record<string, unknown>): StoredSession {
     const session: StoredSession = { sessionId: randomUUID(), createdAt: new Date().toISOString() };
@@ -349,12 +368,15 @@ export function createKnowledgeServer(options: KnowledgeServerOptions = {}): Kno
     const body = (parseBody(await readBody(req)) ?? {}) as Record<string, unknown>;
     res.setHeader('cache-control', 'no-store');
     if (req.method === 'POST') {
-      if (action === 'faults') faults = body as Faults;
-      else if (action === 'configure') configure(body as KnowledgeServerOptions);
+      if (action === 'faults') {
+        if (body.down && !faults.down) connections.closeIdle();
+        faults = body as Faults;
+      } else if (action === 'configure') configure(body as KnowledgeServerOptions);
       else if (action === 'forget-sessions') sessions.clear();
       else if (action === 'reset') reset();
       else return json(res, 404, { description: `No control ${action}` });
     }
+    if (faults.down) res.setHeader('connection', 'close');
     json(res, 200, { config, faults, sessions: [...sessions.values()], log, feedback });
   }
 
@@ -368,6 +390,8 @@ export function createKnowledgeServer(options: KnowledgeServerOptions = {}): Kno
   const handle: KnowledgeServer['handle'] = (req, res, next) => {
     const url = new URL(req.url ?? '/', 'http://stand-in');
     const base = config.basePath.replace(/\/+$/, '');
+    connections.track(req, res);
+    if (faults.down) res.setHeader('connection', 'close');
     let work: Promise<void> | undefined;
     if (url.pathname === base || url.pathname.startsWith(`${base}/`)) {
       work = handleApi(req, res, url.pathname.slice(base.length) || '/', url);
@@ -517,6 +541,12 @@ function json(res: ServerResponse, status: number, body: unknown): void {
 function sendMalformed(res: ServerResponse, entry: LoggedRequest, kind: Malformation): void {
   const bodies: Record<Malformation, [status: number, type: string, body: string]> = {
     html: [502, 'text/html', '<html><body><h1>502 Bad Gateway</h1></body></html>'],
+    'login-page': [
+      200,
+      'text/html; charset=utf-8',
+      '<!doctype html><title>Sign in</title><form method="post">',
+    ],
+    empty: [200, 'application/json', ''],
     truncated: [200, 'application/json', '{"response": {"sessionId": "abc'],
     'no-session-id': [200, 'application/json', '{"response": {"customerId": "nobody"}}'],
     'text-plain': [200, 'text/plain', 'Session created'],

@@ -145,6 +145,11 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
       };
     case 'storage-failed':
       return { ...state, storage: 'memory', storageError: event.error, error: event.error };
+    case 'unavailable':
+      // Said once: a capability that refused is not asked again, and a second refusal changes nothing.
+      return state.unavailable.includes(event.capability)
+        ? state
+        : { ...state, unavailable: [...state.unavailable, event.capability] };
     case 'destroyed':
       return { ...state, phase: { name: 'destroyed' } };
   }

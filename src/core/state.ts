@@ -1,5 +1,5 @@
 import type { StorageError } from '../errors.js';
-import type { SessionChange, SessionChangeReason, SessionInfo, StorageKind } from '../types.js';
+import type { Capability, SessionChange, SessionChangeReason, SessionInfo, StorageKind } from '../types.js';
 import { type CutReason, type FieldValues, type SyncedField, syncedFields } from './fields.js';
 import type { PendingChanges, Stamps, StoredRecord } from './record.js';
 /**
@@ -57,6 +57,8 @@ export interface CoreState {
   readonly error: Error | null;
   readonly storage: StorageKind;
   readonly storageError: StorageError | null;
+  /** The browser capabilities that refused, each told once: the manager goes on without them. */
+  readonly unavailable: readonly Capability[];
   readonly change: SessionChange | null;
 }
 
@@ -92,6 +94,8 @@ export type CoreEvent =
   | { type: 'took-over'; fields: (typeof syncedFields)[number][] }
   | { type: 'failed'; error: Error }
   | { type: 'storage-failed'; error: StorageError }
+  /** A browser capability refused (threw, or rejected): the manager goes on without it. */
+  | { type: 'unavailable'; capability: Capability; error: Error }
   | { type: 'destroyed' };
 
 export function initialState(
@@ -122,6 +126,7 @@ export function initialState(
     error: null,
     storage,
     storageError: null,
+    unavailable: [],
     change: null,
   };
 }

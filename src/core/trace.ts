@@ -15,6 +15,12 @@ export function traceOf(event: CoreEvent, state: CoreState, before: CoreState): 
     remote: changed?.remote ?? (event.type === 'record' && event.remote),
     phase: state.phase.name,
     pendingUpdates: pendingCount(state),
-    error: event.type === 'failed' || event.type === 'refused' ? event.error : null,
+    capability:
+      event.type === 'unavailable'
+        ? event.capability
+        : event.type === 'storage-failed' && before.storage === 'indexeddb'
+          ? 'indexedDB'
+          : null,
+    error: 'error' in event ? event.error : null,
   };
 }

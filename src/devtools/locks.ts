@@ -1,3 +1,5 @@
+import type { LockManagerLike } from '../index.js';
+
 /**
  * Tab labels, and which tab owns a pending change, through Web Locks. Each panel holds a lock named after its
  * label while mounted; `navigator.locks.query()` gives every held lock with the client (the tab) holding it.
@@ -33,22 +35,33 @@ function hold(locks: LockManager, name: string): Promise<(() => void) | null> {
   });
 }
 
-/** Who owns each pending change, as a tab label or what is known instead. */
+type HeldLock = { name?: string; clientId?: string };
+
+/**
+ * Who owns each pending change, as a tab label or what is known instead. `managerLocks` is the manager's
+ * `locks` option (a Storage Access handle's, say), where its owner locks are; the panels' label locks are the
+ * page's.
+ */
 export async function ownerLabels(
   storeKey: string,
   owners: readonly string[],
   ownLabel: string,
+  managerLocks?: LockManagerLike | null,
 ): Promise<Map<string, string>> {
   const labels = new Map<string, string>();
-  const locks = globalThis.navigator?.locks;
-  if (!locks?.query) {
+  const pageLocks = globalThis.navigator?.locks;
+  const locks = managerLocks === undefined ? pageLocks : managerLocks;
+  if (!locks?.query || !pageLocks?.query) {
     for (const owner of owners)
       labels.set(owner, `manager ${owner.slice(0, 8)} (no Web Locks to tell its tab)`);
     return labels;
   }
-  const { held = [] } = await locks.query();
+  const query = async (manager: { query?(): Promise<{ held?: HeldLock[] }> }) =>
+    ((await manager.query?.())?.held ?? []) as HeldLock[];
+  const held = await query(locks);
+  const labelLocks = (locks as unknown) === pageLocks ? held : await query(pageLocks);
   const tabOfClient = new Map<string, string>();
-  for (const lock of held) {
+  for (const lock of labelLocks) {
     if (lock.clientId && lock.name?.startsWith(prefix))
       tabOfClient.set(lock.clientId, lock.name.slice(prefix.length));
   }

@@ -203,12 +203,14 @@ export function mountDevtools(manager?: SessionManager, options: DevtoolsMountOp
     }
     const { baseUrl, tenantId } = serverOf(target);
     const key = `${baseUrl}|${tenantId ?? ''}`;
+    const { indexedDB, locks } = selected as Entry;
     void (async () => {
-      const entries = (await readPending(key)) ?? [];
+      const entries = (await readPending(key, indexedDB)) ?? [];
       const labels = await ownerLabels(
         key,
         entries.map((entry) => entry.owner),
         timeline.label,
+        locks,
       ).catch(() => new Map<string, string>());
       if (read !== pendingRead || unmounted) return;
       pending = {

@@ -1,4 +1,4 @@
-import type { SessionEvent, SessionManager, SessionManagerOptions } from '../index.js';
+import type { LockManagerLike, SessionEvent, SessionManager, SessionManagerOptions } from '../index.js';
 
 /** The manager's transport: the application's, or the global `fetch`. */
 export type Send = (input: RequestInfo | URL, init?: RequestInit) => Promise<Response>;
@@ -20,6 +20,9 @@ export interface Entry {
   /** Whether its events and requests reach devtools (made through `withDevtools`), or only its snapshot. */
   readonly traced: boolean;
   sink: Sink | null;
+  /** Where the manager keeps its record and takes its locks, when its options say (a Storage Access handle's). */
+  readonly indexedDB: IDBFactory | undefined;
+  readonly locks: LockManagerLike | null | undefined;
 }
 
 const entries = new Set<Entry>();
@@ -64,7 +67,14 @@ export function withDevtools<Options extends SessionManagerOptions, Manager exte
       fetch: ((input: RequestInfo | URL, init?: RequestInit) =>
         entry?.sink ? entry.sink.fetch(entry, send, input, init) : send(input, init)) as typeof fetch,
     });
-    entry = { index: ++created, ref: new WeakRef(manager), traced: true, sink: null };
+    entry = {
+      index: ++created,
+      ref: new WeakRef(manager),
+      traced: true,
+      sink: null,
+      indexedDB: options.indexedDB,
+      locks: options.locks,
+    };
     prune();
     entries.add(entry);
     watcher?.(entry);
@@ -89,7 +99,14 @@ export function knownEntries(): Entry[] {
 /** The entry of `manager`; a manager made without `withDevtools` gets one that shows only its snapshot. */
 export function entryOf(manager: SessionManager): Entry {
   for (const entry of entries) if (entry.ref.deref() === manager) return entry;
-  return { index: ++created, ref: new WeakRef(manager), traced: false, sink: null };
+  return {
+    index: ++created,
+    ref: new WeakRef(manager),
+    traced: false,
+    sink: null,
+    indexedDB: undefined,
+    locks: undefined,
+  };
 }
 
 /** Watches for managers made from now on (while a panel of every manager is mounted); returns the stop. */

@@ -14,9 +14,15 @@ export interface PendingEntry {
 
 const fields = ['customerId', 'agentId', 'visitId', 'globalVisitId'] as const;
 
-/** The pending changes of the record under `key`, or null when there is no record (or it cannot be read). */
-export async function readPending(key: string): Promise<PendingEntry[] | null> {
-  const record = (await readRecord(key)) as { pending?: Record<string, unknown> } | undefined;
+/**
+ * The pending changes of the record under `key`, or null when there is no record (or it cannot be read).
+ * `factory` is the manager's `indexedDB` option (a Storage Access handle's), or the page's.
+ */
+export async function readPending(
+  key: string,
+  factory: IDBFactory | undefined = globalThis.indexedDB,
+): Promise<PendingEntry[] | null> {
+  const record = (await readRecord(key, factory)) as { pending?: Record<string, unknown> } | undefined;
   const pending = record?.pending;
   if (typeof pending !== 'object' || pending === null) return null;
   const entries: PendingEntry[] = [];
@@ -28,11 +34,12 @@ export async function readPending(key: string): Promise<PendingEntry[] | null> {
   return entries;
 }
 
-function readRecord(key: string): Promise<unknown> {
+function readRecord(key: string, factory: IDBFactory | undefined): Promise<unknown> {
   return new Promise((resolve) => {
     let open: IDBOpenDBRequest;
     try {
-      open = indexedDB.open('gkc-session');
+      if (!factory) return resolve(undefined);
+      open = factory.open('gkc-session');
     } catch {
       return resolve(undefined);
     }

@@ -134,17 +134,19 @@ function oversized(limit: number): InvalidResponseError {
   return new InvalidResponseError(`The answer is larger than ${limit} bytes`);
 }
 
-function parseJson(text: string, response: Response): unknown {
+export function parseJson(text: string, response: Response): unknown {
   try {
     return JSON.parse(text);
   } catch (cause) {
-    const type = response.headers.get('content-type') ?? 'no content type';
-    const start = text.trim().slice(0, 40);
-    throw new InvalidResponseError(
-      `The answer is not JSON (${response.status}, ${type}${start ? `, starts ${JSON.stringify(start)}` : ', empty'})`,
-      { cause },
-    );
+    throw new InvalidResponseError(`The answer is not JSON ${whatCame(response, text)}`, { cause });
   }
+}
+
+/** What an answer was, for a message about it: its status, content type and the start of its body. */
+export function whatCame(response: Response, text: string): string {
+  const type = response.headers.get('content-type') ?? 'no content type';
+  const start = text.trim().slice(0, 40);
+  return `(${response.status}, ${type}${start ? `, starts ${JSON.stringify(start)}` : ', empty'})`;
 }
 
 /**
@@ -160,7 +162,7 @@ export function unwrapEnvelope(body: unknown): unknown {
 }
 
 /** The error answer as a typed error, with the server's code and description whatever their key names. */
-function errorFromAnswer(response: Response, text: string, sessionId: string | undefined): Error {
+export function errorFromAnswer(response: Response, text: string, sessionId: string | undefined): Error {
   const said = readErrorBody(text);
   const status = response.status;
   if (
@@ -211,6 +213,6 @@ export function readErrorBody(text: string): { code?: string; description?: stri
   return { ...(code !== undefined && { code }), ...(description !== undefined && { description }) };
 }
 
-function isRecord(value: unknown): value is Record<string, unknown> {
+export function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

@@ -14,9 +14,17 @@ export function entropy(): { now: number; random: number } {
   return { now: preciseNow(), random: Math.random() };
 }
 
-/** A manager's id: the owner of the changes it makes. */
-export function randomId(): string {
-  return (
-    globalThis.crypto?.randomUUID?.() ?? `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`
-  );
+/**
+ * A manager's id: the owner of the changes it makes. `crypto.randomUUID` is missing outside secure contexts
+ * (a plain-http intranet page) and may throw where it is locked down: an id of the clock and `Math.random`
+ * serves then (ids only need to differ between the managers of one browser), and `refused` hears of a throw.
+ */
+export function randomId(refused: (error: unknown) => void = () => {}): string {
+  try {
+    const id = globalThis.crypto?.randomUUID?.();
+    if (id) return id;
+  } catch (error) {
+    refused(error);
+  }
+  return `${Date.now().toString(36)}-${Math.random().toString(36).slice(2)}`;
 }

@@ -1,8 +1,9 @@
 import { mergeRecord, type RecordWrite, type StoredRecord } from '../core/record.js';
-import type { StorageError } from '../errors.js';
-import type { KeyValueStore, LockManagerLike } from '../types.js';
+import { type StorageError, toError } from '../errors.js';
+import type { Capability, ChannelSource, KeyValueStore, LockManagerLike } from '../types.js';
 import { type ChannelMessage, SessionChannel } from './channel.js';
 import { preciseNow } from './clock.js';
+import type { LockOptions } from './lock.js';
 import { watchPageLifecycle } from './pageLifecycle.js';
 import { SessionStore } from './store.js';
 
@@ -13,9 +14,16 @@ export interface HubOptions {
   /** The name of the server's lock, channel and update scope: `gkc-session:${key}`. */
   readonly scope: string;
   readonly storage: 'indexeddb' | 'memory' | KeyValueStore;
+  /** The IndexedDB to open; the page's own when undefined. */
+  readonly indexedDB: IDBFactory | undefined;
   readonly storageTimeoutMs: number;
+  /**
+   * How long a read that outlasted `storageTimeoutMs` is waited for (the other tabs asked meanwhile): the first
+   * manager's, for the hub's reads.
+   */
+  readonly lockTimeoutMs: number;
   readonly locks: LockManagerLike | null;
-  readonly BroadcastChannel: typeof BroadcastChannel | null;
+  readonly BroadcastChannel: ChannelSource | null;
 }
 
 /** A manager as its hub sees it. */
@@ -23,6 +31,8 @@ export interface HubMember {
   readonly owner: string;
   onMessage(message: ChannelMessage): void;
   onStorageFailed(error: StorageError): void;
+  /** A browser capability refused; the hub goes on without it from now on. Told once per capability. */
+  onUnavailable(capability: Capability, error: Error): void;
   /** The page is hidden (it may be frozen or closed next); the hub lets go of what it holds right after. */
   onPageHide(): void;
   /** The page came back from the back/forward cache: what the other tabs said meanwhile was not heard. */
@@ -32,7 +42,8 @@ export interface HubMember {
 /**
  * One of everything per server in a page: the managers of one `baseUrl` and `tenantId` share one storage
  * connection, one BroadcastChannel, one read at start and the lock holder's heartbeat. What one manager
- * posts reaches the others of the page directly and the other tabs through the channel.
+ * posts reaches the others of the page directly and the other tabs through the channel. A capability that
+ * refuses (Web Locks, the channel) is dropped here for the page's own means, and the members told once.
  */
 export class SessionHub {
   readonly store: SessionStore;
@@ -43,11 +54,17 @@ export class SessionHub {
   readonly loadedAt: number;
   readonly #members = new Set<HubMember>();
   readonly #channel: SessionChannel;
-  readonly #locks: LockManagerLike | null;
+  #locks: LockManagerLike | null;
   readonly #options: HubOptions;
   #reading: Promise<StoredRecord | null> | null = null;
   readonly #ownerLocks = new Map<HubMember, () => void>();
+  /** Members holding the lock at work now: asked, the hub says `busy` for them. */
+  readonly #holders = new Set<HubMember>();
+  /** The capabilities that refused, with what they threw: told to every member, those joining later too. */
+  readonly #refused = new Map<Capability, Error>();
   #unwatchPage: (() => void) | undefined;
+  /** Hidden since `pagehide` (unloading, or kept in the back/forward cache); resolved at `pageshow`. */
+  #hidden: { shown: Promise<void>; show: () => void } | null = null;
 
   constructor(options: HubOptions, loadedAt: number) {
     this.#options = options;
@@ -56,16 +73,21 @@ export class SessionHub {
     this.#locks = options.locks;
     this.store = new SessionStore({
       storage: options.storage,
+      indexedDB: options.indexedDB,
       key: options.key,
       timeoutMs: options.storageTimeoutMs,
+      lateMs: options.lockTimeoutMs,
+      onSlow: () => this.#channel.post({ type: 'ask' }),
       onFallback: (error) => {
         for (const member of this.#members) member.onStorageFailed(error);
       },
     });
-    this.#channel = new SessionChannel(this.lockName, options.BroadcastChannel, (message) => {
-      if (message.type === 'busy') this.holderSeenAt = Date.now();
-      for (const member of this.#members) member.onMessage(message);
-    });
+    this.#channel = new SessionChannel(
+      this.lockName,
+      options.BroadcastChannel,
+      (message) => this.#heard(message),
+      (error) => this.refuse('BroadcastChannel', error),
+    );
   }
 
   serves(options: HubOptions): boolean {
@@ -73,6 +95,7 @@ export class SessionHub {
     return (
       mine.key === options.key &&
       mine.storage === options.storage &&
+      mine.indexedDB === options.indexedDB &&
       mine.locks === options.locks &&
       mine.BroadcastChannel === options.BroadcastChannel &&
       mine.storageTimeoutMs === options.storageTimeoutMs
@@ -81,6 +104,28 @@ export class SessionHub {
 
   join(member: HubMember): void {
     this.#members.add(member);
+    for (const [capability, error] of this.#refused) member.onUnavailable(capability, error);
+  }
+
+  /** A capability refused: not used again by this hub, and every member told (once). */
+  refuse(capability: Capability, error: unknown): void {
+    if (capability === 'locks') this.#locks = null;
+    if (this.#refused.has(capability)) return;
+    const refusal = toError(error);
+    this.#refused.set(capability, refusal);
+    for (const member of this.#members) member.onUnavailable(capability, refusal);
+  }
+
+  #heard(message: ChannelMessage): void {
+    if (message.type === 'busy') this.holderSeenAt = Date.now();
+    if (message.type === 'record') this.store.offer(message.record);
+    if (message.type === 'ask') {
+      const known = this.store.last;
+      if (known) this.#channel.post({ type: 'record', record: known });
+      if (this.#holders.size > 0) this.#channel.post({ type: 'busy' });
+      return;
+    }
+    for (const member of this.#members) member.onMessage(message);
   }
 
   /** Opens the channel to the other tabs, and watches the page's lifecycle for every member. */
@@ -88,10 +133,17 @@ export class SessionHub {
     this.#channel.open();
     this.#unwatchPage ??= watchPageLifecycle({
       onHide: () => {
+        let show = () => {};
+        const shown = new Promise<void>((resolve) => {
+          show = resolve;
+        });
+        this.#hidden ??= { shown, show };
         for (const member of this.#members) member.onPageHide();
         this.#suspend();
       },
       onRestore: () => {
+        this.#hidden?.show();
+        this.#hidden = null;
         this.#resume();
         for (const member of this.#members) member.onPageRestore();
       },
@@ -103,7 +155,14 @@ export class SessionHub {
     const locks = this.#locks;
     if (!locks?.query || this.#ownerLocks.has(member)) return;
     const held = new Promise<void>((resolve) => this.#ownerLocks.set(member, resolve));
-    locks.request(this.ownerLock(member.owner), {}, () => held).catch(() => {});
+    try {
+      locks
+        .request(this.ownerLock(member.owner), {}, () => held)
+        .catch((error) => this.refuse('locks', error));
+    } catch (error) {
+      this.#ownerLocks.delete(member);
+      this.refuse('locks', error);
+    }
   }
 
   #releaseOwnerLocks(only?: HubMember): void {
@@ -117,6 +176,7 @@ export class SessionHub {
   /** Returns whether the hub has no member left (then it is closed). */
   leave(member: HubMember): boolean {
     this.#members.delete(member);
+    this.#holders.delete(member);
     this.#releaseOwnerLocks(member);
     if (this.#members.size > 0) return false;
     this.close();
@@ -125,13 +185,27 @@ export class SessionHub {
 
   /**
    * The record as the page starts: managers that start together share one read. Under the lock a manager
-   * reads afresh (`store.read()`): a read begun before the lock was granted may miss the holder's last write.
+   * reads afresh (`read()`): a read begun before the lock was granted may miss the holder's last write.
    */
   readAtStart(): Promise<StoredRecord | null> {
-    this.#reading ??= this.store.read().finally(() => {
+    this.#reading ??= this.read().finally(() => {
       this.#reading = null;
     });
     return this.#reading;
+  }
+
+  /**
+   * The stored record. WebKit answers a read aborted while the page unloads with nothing (firebase-js-sdk
+   * #10041): an empty answer while the page is hidden is no proof that nothing is stored, so it is read again
+   * once the page is shown (from the back/forward cache); a page that is not shown again is gone.
+   */
+  async read(): Promise<StoredRecord | null> {
+    for (;;) {
+      const record = await this.store.read();
+      const hidden = this.#hidden;
+      if (record !== null || !hidden) return record;
+      await hidden.shown;
+    }
   }
 
   /** Merges `write` into the stored record in one transaction; resolves with the record as written. */
@@ -150,9 +224,33 @@ export class SessionHub {
   }
 
   /**
+   * How `member` waits for this server's lock and holds it (io/lock.ts): its heartbeat goes out on the
+   * channel; a silent holder is asked, and answers from its message handler (`#heard`); one of this page
+   * answers at once; Web Locks that refuse give way to the page's lock, for every member from then on.
+   */
+  lockOptions(member: HubMember, timeoutMs: number, signal: AbortSignal): LockOptions {
+    return {
+      locks: this.#locks,
+      timeoutMs,
+      signal,
+      heartbeat: () => this.post(member, { type: 'busy' }),
+      holderAlive: () => Date.now() - this.holderSeenAt < timeoutMs,
+      ask: () => {
+        if (this.#holders.size > 0) this.holderSeenAt = Date.now();
+        this.#channel.post({ type: 'ask' });
+      },
+      held: (holds) => {
+        if (holds) this.#holders.add(member);
+        else this.#holders.delete(member);
+      },
+      refused: (error) => this.refuse('locks', error),
+    };
+  }
+
+  /**
    * The owners among `owners` whose manager still runs: in this page, or in another tab that holds its owner
-   * lock (Web Locks). Without Web Locks another tab cannot be known to live: its changes are taken over
-   * (sent twice at worst, never lost).
+   * lock (Web Locks). Without Web Locks (or when they refuse) another tab cannot be known to live: its changes
+   * are taken over (sent twice at worst, never lost).
    */
   async alive(owners: readonly string[]): Promise<ReadonlySet<string>> {
     const alive = new Set<string>();
@@ -162,8 +260,14 @@ export class SessionHub {
       if (here.has(owner)) alive.add(owner);
       else elsewhere.push(owner);
     }
-    if (elsewhere.length > 0 && this.#locks?.query) {
-      const { held = [] } = await this.#locks.query();
+    const locks = this.#locks;
+    if (elsewhere.length > 0 && locks?.query) {
+      let held: { name?: string }[] = [];
+      try {
+        held = (await locks.query()).held ?? [];
+      } catch (error) {
+        this.refuse('locks', error);
+      }
       const names = new Set(held.map((lock) => lock.name));
       for (const owner of elsewhere) if (names.has(this.ownerLock(owner))) alive.add(owner);
     }

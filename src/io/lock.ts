@@ -11,22 +11,43 @@ export interface LockOptions {
   /**
    * Called as soon as the lock is held, and every `timeoutMs / 4` until the work settles: tell the others. A
    * holder whose timers run late (a loaded machine, a background tab's throttled timers) must miss three
-   * beats before they give up on it.
+   * beats before they ask it (`ask`).
    */
   heartbeat: () => void;
   /** Whether the holder said it was alive within the last `timeoutMs`: then waiting goes on. */
   holderAlive: () => boolean;
+  /**
+   * Asks the holder, which has been silent for `timeoutMs`, whether it is still at work: a holder answers from
+   * its message handler (`busy`), which runs when its timers do not. Without it, a silent holder is given up.
+   */
+  ask?: () => void;
+  /** Told when the lock is granted (true) and when the work has settled (false). */
+  held?: (holding: boolean) => void;
+  /**
+   * The Web Locks API refused (it throws SecurityError in sandboxed frames, and in third-party frames where
+   * the browser gives no storage): told before the work runs under the page's own lock instead.
+   */
+  refused?: (error: unknown) => void;
 }
 
 /**
- * Runs `work` holding the lock `name`: across tabs with Web Locks, and within the page otherwise.
+ * Runs `work` holding the lock `name`: across tabs with Web Locks, and within the page otherwise (or when Web
+ * Locks refuse).
  *
  * Waiting is bounded. A tab frozen by the browser (memory saver, background freezing) keeps its locks, and
  * Supabase users saw every other tab wedge behind one: after `timeoutMs` the work runs without the lock.
  * A holder that is merely slow (a Create against a slow server, with retries) says so through `heartbeat`
- * (the manager's channel), and the others keep waiting for it rather than create a session of their own; a
- * frozen holder cannot. Going ahead is safe because `work` always re-reads the store before acting; the lock
- * only keeps tabs from doing the same work twice. Resolves with `work`'s result and whether the lock was held.
+ * (the manager's channel), and the others keep waiting for it rather than create a session of their own.
+ *
+ * Heartbeats are timers, and a background tab's timers run late: Chrome runs them once a minute after five
+ * minutes hidden, Firefox at most once a second in a background tab. So a waiter does not give up on a holder
+ * for its silence alone: it asks (`ask`), and the holder answers from its channel's message handler, which
+ * the browser does not hold back as it holds timers (network and message events are not throttled). A
+ * frozen tab runs nothing: it does not answer, and the waiter goes ahead a beat later. Web Locks'
+ * `query()` cannot make this distinction: a frozen tab holds its locks as a throttled one does, so the lock
+ * being held says nothing of whether its holder runs. Going ahead is safe because `work` always re-reads the
+ * store before acting; the lock only keeps tabs from doing the same work twice. Resolves with `work`'s result
+ * and whether the lock was held.
  */
 export async function withSessionLock<T>(
   name: string,
@@ -48,40 +69,62 @@ async function withWebLock<T>(
   const stopListening = onAbort(options.signal, abortWait);
   if (options.signal.aborted) abortWait();
   const stopWaiting = deadline(options, () => acquisition.abort(expired));
+  let granted = false;
   try {
     const result = await locks.request(name, { signal: acquisition.signal }, () => {
+      granted = true;
       // The signal only governs the wait; once granted, the lock is ours until `work` settles.
       stopWaiting();
       return holding(options, work);
     });
     return { result, locked: true };
   } catch (error) {
-    if (error !== expired) throw error;
-    return { result: await work(), locked: false };
+    if (error === expired) return { result: await work(), locked: false };
+    // Refused before it was granted, and not by this manager's own abort: the page's lock serves instead.
+    if (!granted && !acquisition.signal.aborted && options.refused) {
+      stopWaiting();
+      options.refused(error);
+      return withPageLock(name, options, work);
+    }
+    throw error;
   } finally {
     stopWaiting();
     stopListening();
   }
 }
 
-/** Calls `expire` after `timeoutMs`, later while the holder keeps saying it is alive. Returns the cancel. */
+/**
+ * Calls `expire` after `timeoutMs`, later while the holder keeps saying it is alive; a holder silent that long
+ * is asked first, and given a beat (`timeoutMs / 4`) to answer. Returns the cancel.
+ */
 function deadline(options: LockOptions, expire: () => void): () => void {
+  let asked = false;
   let timer = timeoutManager.setTimeout(check, options.timeoutMs);
   function check(): void {
-    if (options.holderAlive()) timer = timeoutManager.setTimeout(check, options.timeoutMs);
-    else expire();
+    if (options.holderAlive()) {
+      asked = false;
+      timer = timeoutManager.setTimeout(check, options.timeoutMs);
+    } else if (!asked && options.ask) {
+      asked = true;
+      options.ask();
+      timer = timeoutManager.setTimeout(check, options.timeoutMs / 4);
+    } else {
+      expire();
+    }
   }
   return () => timeoutManager.clearTimeout(timer);
 }
 
 /** Runs `work` with the lock held, beating the heart until it settles. */
 async function holding<T>(options: LockOptions, work: () => Promise<T>): Promise<T> {
+  options.held?.(true);
   options.heartbeat();
   const beat = timeoutManager.setInterval(() => options.heartbeat(), options.timeoutMs / 4);
   try {
     return await work();
   } finally {
     timeoutManager.clearInterval(beat);
+    options.held?.(false);
   }
 }
 

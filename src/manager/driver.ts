@@ -15,7 +15,7 @@ import { entropy, preciseNow, randomId } from '../io/clock.js';
 import { type HubMember, hubFor, releaseHub, type SessionHub } from '../io/hub.js';
 import { withSessionLock } from '../io/lock.js';
 import { storageKindOf } from '../io/store.js';
-import type { SessionClient, SessionInfo, SessionSnapshot, SnapshotListener } from '../types.js';
+import type { Capability, SessionClient, SessionInfo, SessionSnapshot, SnapshotListener } from '../types.js';
 import { SessionCallers } from './callers.js';
 import type { ResolvedOptions } from './options.js';
 import { type PlanContext, runPlans } from './planRunner.js';
@@ -51,7 +51,10 @@ export class SessionDriver implements HubMember {
   constructor(options: ResolvedOptions, onAttach: () => () => void = () => () => {}) {
     this.#options = options;
     this.#onAttach = onAttach;
-    this.owner = randomId();
+    let idRefused: unknown;
+    this.owner = randomId((error) => {
+      idRefused = error;
+    });
     this.#client = sessionClientFor(options);
     this.queryKey = queryKeyOf(options.server);
     this.#queue = new UpdateQueue({
@@ -64,8 +67,10 @@ export class SessionDriver implements HubMember {
       onDeferred: (error) => this.#dispatch({ type: 'failed', error: toError(error) }),
       coalesceMs: options.coalesceMs,
     });
-    this.#state = initialState(this.owner, pickValues(options), storageKindOf(options.storage), preciseNow());
+    const storage = storageKindOf(options.storage, options.indexedDB);
+    this.#state = initialState(this.owner, pickValues(options), storage, preciseNow());
     this.#view = new SnapshotPublisher(toSnapshot(this.#state, null));
+    if (idRefused) this.onUnavailable('crypto.randomUUID', toError(idRefused));
   }
 
   get snapshot(): SessionSnapshot {
@@ -152,6 +157,10 @@ export class SessionDriver implements HubMember {
 
   onStorageFailed(error: StorageError): void {
     if (!this.destroyed) this.#dispatch({ type: 'storage-failed', error });
+  }
+
+  onUnavailable(capability: Capability, error: Error): void {
+    if (!this.destroyed) this.#dispatch({ type: 'unavailable', capability, error });
   }
 
   /** The only writer of state, snapshot and query cache; settles the callers whose outcome is known. */
@@ -306,17 +315,8 @@ export class SessionDriver implements HubMember {
    */
   async #locked(intent: Intent): Promise<void> {
     const hub = this.#attach();
-    await withSessionLock(
-      hub.lockName,
-      {
-        locks: this.#options.locks,
-        timeoutMs: this.#options.lockTimeoutMs,
-        signal: this.#abort.signal,
-        heartbeat: () => hub.post(this, { type: 'busy' }),
-        holderAlive: () => Date.now() - hub.holderSeenAt < this.#options.lockTimeoutMs,
-      },
-      () => runPlans(this.#planContext(hub), intent),
-    );
+    const waiting = hub.lockOptions(this, this.#options.lockTimeoutMs, this.#abort.signal);
+    await withSessionLock(hub.lockName, waiting, () => runPlans(this.#planContext(hub), intent));
     // What is left to send (values a replacement lacks, changes made meanwhile) goes through the queue.
     if (this.#hasOwnWork()) this.#queue.flush();
   }
@@ -382,7 +382,7 @@ export class SessionDriver implements HubMember {
   }
 
   #catchUp(hub: SessionHub): void {
-    hub.store.read().then(
+    hub.read().then(
       (record) => this.#dispatch({ type: 'record', record, remote: true }),
       () => {},
     );

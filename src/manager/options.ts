@@ -4,6 +4,7 @@ import { resolveTimeout } from '../http/client.js';
 import { resolveRetryPolicy } from '../http/retryPolicy.js';
 import { resolveServer } from '../http/serverUrl.js';
 import type {
+  ChannelSource,
   KeyValueStore,
   LockManagerLike,
   RetryPolicy,
@@ -33,8 +34,10 @@ export interface ResolvedOptions {
   readonly storageTimeoutMs: number;
   readonly coalesceMs: number;
   readonly lockTimeoutMs: number;
+  /** The IndexedDB given, or undefined for the page's own, looked up when the store first opens. */
+  readonly indexedDB: IDBFactory | undefined;
   readonly locks: LockManagerLike | null;
-  readonly BroadcastChannel: typeof BroadcastChannel | null;
+  readonly BroadcastChannel: ChannelSource | null;
   readonly onEvent: ((event: SessionEvent) => void) | undefined;
 }
 
@@ -67,7 +70,10 @@ export function resolveOptions(options: SessionManagerOptions, page?: string): R
   if (options.fetch !== undefined && typeof options.fetch !== 'function') {
     throw new TypeError('fetch must be a function');
   }
-  const environment = globalThis as { navigator?: { locks?: LockManagerLike } };
+  if (options.indexedDB !== undefined && typeof options.indexedDB?.open !== 'function') {
+    throw new TypeError('indexedDB must be an IDBFactory');
+  }
+  const channel = options.BroadcastChannel;
   const key = `${server.baseUrl}|${server.tenantId ?? ''}`;
   return Object.freeze({
     server,
@@ -92,13 +98,23 @@ export function resolveOptions(options: SessionManagerOptions, page?: string): R
     ),
     coalesceMs: numberOption('coalesceMs', options.coalesceMs, defaults.coalesceMs, '>= 0'),
     lockTimeoutMs: numberOption('lockTimeoutMs', options.lockTimeoutMs, defaults.lockTimeoutMs, '> 0'),
-    locks: options.locks === undefined ? (environment.navigator?.locks ?? null) : options.locks,
-    BroadcastChannel:
-      options.BroadcastChannel === undefined
-        ? (globalThis.BroadcastChannel ?? null)
-        : options.BroadcastChannel,
+    indexedDB: options.indexedDB,
+    locks: options.locks === undefined ? pageGlobal(() => globalThis.navigator?.locks) : options.locks,
+    BroadcastChannel: channel === undefined ? pageGlobal(() => globalThis.BroadcastChannel) : channel,
     onEvent: options.onEvent,
   });
+}
+
+/**
+ * One of the page's globals, or null where there is none. Looking one up is not I/O; a getter that throws (as
+ * some do in locked-down frames) counts as none.
+ */
+function pageGlobal<T>(lookUp: () => T | undefined): T | null {
+  try {
+    return lookUp() ?? null;
+  } catch {
+    return null;
+  }
 }
 
 function isStore(value: unknown): value is KeyValueStore {

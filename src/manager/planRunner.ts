@@ -37,7 +37,7 @@ const once = resolveRetryPolicy(false);
 export async function runPlans(driver: PlanContext, intent: Intent): Promise<void> {
   const { hub } = driver;
   driver.throwIfDestroyed();
-  let record = await hub.store.read();
+  let record = await hub.read();
   driver.throwIfDestroyed();
   const intents = [intent];
   // What the store holds is taken in once per record: the fresh read, then each write's merged result.

@@ -79,11 +79,27 @@ export interface Engine {
   close(): Promise<void>;
 }
 
-export function launchEngine(name: EngineName): Promise<Engine> {
+/** How a browser is launched, for the tests of a host page's conditions; the defaults serve every other test. */
+export interface LaunchOptions {
+  /**
+   * Private browsing: Firefox's whole browser (`browser.privatebrowsing.autostart`), WebKit's MiniBrowser
+   * `--private`. Chromium's playwright contexts are off-the-record (incognito) profiles already.
+   * @default false
+   */
+  privateBrowsing?: boolean;
+  /**
+   * Firefox: keep its throttling of background tabs' timers (the browser's own defaults) rather than turn it
+   * off as the other tests do (`firefoxPrefs`).
+   * @default false
+   */
+  backgroundThrottling?: boolean;
+}
+
+export function launchEngine(name: EngineName, options: LaunchOptions = {}): Promise<Engine> {
   if (name === 'chromium') return launchChromiumEngine();
-  if (name === 'firefox') return launchFirefox();
+  if (name === 'firefox') return launchFirefox(options);
   // Imported when used, as the other drivers are: ./webkitEngine.
-  return import('./webkitEngine').then(({ launchWebKit }) => launchWebKit());
+  return import('./webkitEngine').then(({ launchWebKit }) => launchWebKit(options));
 }
 
 // ---------------------------------------------------------------------------------------------- binaries
@@ -181,7 +197,10 @@ const firefoxPrefs = {
   'dom.timeout.enable_budget_timer_throttling': false,
 };
 
-async function launchFirefox(): Promise<Engine> {
+async function launchFirefox({
+  privateBrowsing = false,
+  backgroundThrottling = false,
+}: LaunchOptions): Promise<Engine> {
   requireBinary('Firefox ESR', firefoxPath, 'firefox-esr', 'FIREFOX_PATH');
   // Imported when used: a Chromium-only run never loads the other drivers. (The bench, which Vite's module
   // runner loads and then closes, uses Chromium only: playwright-core is imported statically above.)
@@ -190,7 +209,10 @@ async function launchFirefox(): Promise<Engine> {
     browser: 'firefox',
     executablePath: firefoxPath,
     headless: true,
-    extraPrefsFirefox: firefoxPrefs,
+    extraPrefsFirefox: {
+      ...(backgroundThrottling ? {} : firefoxPrefs),
+      ...(privateBrowsing ? { 'browser.privatebrowsing.autostart': true } : {}),
+    },
   });
   const version = (await browser.version()).replace(/^firefox\//, '');
   return {

@@ -6,7 +6,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { createServer as createNetServer } from 'node:net';
 import { engineLabel } from './engineNames';
-import { type Engine, type EnginePage, miniBrowserPath, requireBinary } from './engines';
+import { type Engine, type EnginePage, type LaunchOptions, miniBrowserPath, requireBinary } from './engines';
 
 const webKitDriverPath = process.env.WEBKIT_DRIVER_PATH ?? '/usr/bin/WebKitWebDriver';
 const xvfbPath = '/usr/bin/Xvfb';
@@ -17,7 +17,7 @@ const offlineKey = 'gkc-test-offline';
  * offline, `navigator.onLine`, the `offline` and `online` events, and the state in localStorage for pages
  * loaded later. Runs in the page (its source is sent there), so it is self-contained.
  */
-function emulateOffline(offline: boolean): void {
+export function emulateOffline(offline: boolean): void {
   const key = 'gkc-test-offline';
   const page = window as unknown as { gkcOffline?: { offline: boolean } };
   if (!page.gkcOffline) {
@@ -130,7 +130,7 @@ function checkInPage(source: string, arg: unknown): boolean {
 const commandMs = 30_000;
 const checkMs = 5_000;
 
-export async function launchWebKit(): Promise<Engine> {
+export async function launchWebKit({ privateBrowsing = false }: LaunchOptions = {}): Promise<Engine> {
   requireBinary('WebKitGTK MiniBrowser', miniBrowserPath, 'libwebkit2gtk-4.1-0', 'MINIBROWSER_PATH');
   requireBinary('WebKitWebDriver', webKitDriverPath, 'webkit2gtk-driver', 'WEBKIT_DRIVER_PATH');
   requireBinary('Xvfb', xvfbPath, 'xvfb');
@@ -174,7 +174,10 @@ export async function launchWebKit(): Promise<Engine> {
         'wdio:enforceWebDriverClassic': true,
         // Navigation returns at once: several tabs can start together, and `goto` waits for the load itself.
         pageLoadStrategy: 'none',
-        'webkitgtk:browserOptions': { binary: miniBrowserPath, args: ['--automation'] },
+        'webkitgtk:browserOptions': {
+          binary: miniBrowserPath,
+          args: privateBrowsing ? ['--automation', '--private'] : ['--automation'],
+        },
       } as WebdriverIO.Capabilities,
     }).catch(async (error) => {
       await stop(driver);

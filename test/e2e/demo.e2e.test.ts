@@ -32,7 +32,11 @@ interface LogEntry {
 async function control(
   action: string,
   body?: unknown,
-): Promise<{ log: LogEntry[]; sessions: { sessionId: string; visitId?: string }[] }> {
+): Promise<{
+  log: LogEntry[];
+  sessions: { sessionId: string; visitId?: string }[];
+  faults: { down?: boolean };
+}> {
   const response = await fetch(`${origin}/__gkc/${action}`, {
     method: body === undefined ? 'GET' : 'POST',
     headers: { 'content-type': 'application/json' },
@@ -51,6 +55,17 @@ async function openDemo(page?: Page): Promise<Page> {
 }
 
 const shownSessionId = (page: Page) => page.locator('#f-session').textContent();
+
+/** Ticks "Down" and waits until the stand-in has it: a search sent before would still be answered. */
+async function takeServerDown(page: Page | PlaywrightPage): Promise<void> {
+  await page.getByLabel('Down (connections reset)').check();
+  await expect.poll(async () => (await control('state')).faults.down).toBe(true);
+}
+
+async function searchFor(page: Page | PlaywrightPage, query: string): Promise<void> {
+  await page.getByLabel('Search the help centre').fill(query);
+  await page.getByRole('button', { name: 'Search', exact: true }).click();
+}
 
 /** axe-core's violations on the page as it is now, one line each: the rule and the elements it found. */
 async function axeViolations(page: PlaywrightPage): Promise<string[]> {
@@ -72,7 +87,7 @@ async function searchAndVote(page: PlaywrightPage): Promise<void> {
   const votes = page.getByRole('group', { name: 'How do I reset my password? Helpful?' });
   await votes.getByRole('button', { name: 'Yes' }).click();
   await page.getByText('Thanks for your feedback').waitFor();
-  await page.locator('#log tr').first().waitFor();
+  await page.locator('#log tr').first().waitFor({ state: 'attached' }); // behind a tab on a phone
 }
 
 /** test-results/ is ignored by git; UPDATE_SCREENSHOT=1 refreshes the copies in demo/ that CONTRIBUTING.md shows. */
@@ -112,8 +127,9 @@ describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engin
     await browser?.close();
   });
 
+  // Wide, as a desktop shows the demo (every panel at once); the phone layout has tests of its own below.
   beforeEach(async () => {
-    context = await browser.newContext();
+    context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
   });
 
   afterEach(async () => {
@@ -159,6 +175,54 @@ describe.each(demoEngines)('the demo in %s', { timeout: 30_000 }, (_label, engin
       .poll(async () => (await control('state')).sessions.find((s) => s.sessionId === sessionId)?.visitId)
       .toBe('visit-while-down');
     await expect.poll(() => next.locator('#f-pending').textContent()).toBe('0');
+  });
+
+  it('shows one search made while the server is down as one request in the log, not the browser’s resends', async () => {
+    const page = await openDemo();
+    await takeServerDown(page);
+    await searchFor(page, 'refund');
+    await expect.poll(() => page.locator('#search-status').textContent()).toContain('NetworkError');
+    // A browser resends a request that a kept-alive connection drops unanswered (Chromium once per pooled
+    // connection): those resends would read as retries, which manager.fetch never makes.
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect((await calls('search')).map((entry) => entry.status)).toEqual([0]);
+  });
+
+  it('says the server answers again only once a call has succeeded, not when an update is queued', async () => {
+    const page = await openDemo();
+    await takeServerDown(page);
+    await searchFor(page, 'refund');
+    await expect.poll(() => page.locator('#search-status').textContent()).toContain('NetworkError');
+    await page.getByLabel('Visit id', { exact: true }).fill('visit-while-down');
+    await page.getByRole('button', { name: 'Update visit' }).click();
+    await expect.poll(() => page.locator('#f-pending').textContent()).toBe('1');
+    await expect.poll(async () => (await calls('update')).length).toBeGreaterThan(0);
+    expect(await page.locator('#search-status').textContent()).toContain('NetworkError');
+    await control('faults', {});
+    await expect
+      .poll(() => page.locator('#search-status').textContent())
+      .toBe('The server answers again: search again.');
+  });
+
+  it('shows a failed Knowledge call in the session panel until a call succeeds', async () => {
+    const page = await openDemo();
+    expect(await page.locator('#f-request-error').textContent()).toBe('none');
+    await takeServerDown(page);
+    // The type-ahead's call fails first (the panel shows the latest failure), then the search's.
+    await page.getByLabel('Search the help centre').fill('refund');
+    await expect.poll(async () => (await calls('suggestions')).length).toBe(1);
+    await expect
+      .poll(() => page.locator('#f-request-error').textContent())
+      .toMatch(/^suggestions: NetworkError \(network\)/);
+    await page.getByRole('button', { name: 'Search', exact: true }).click();
+    await expect
+      .poll(() => page.locator('#f-request-error').textContent())
+      .toMatch(/^search: NetworkError \(network\)/);
+    expect(await page.locator('#f-error').textContent()).toBe('none'); // the session itself is fine
+    await control('faults', {});
+    await searchFor(page, 'refund');
+    await page.locator('#results .result').first().waitFor();
+    await expect.poll(() => page.locator('#f-request-error').textContent()).toBe('none');
   });
 });
 
@@ -226,6 +290,7 @@ if (selectedEngines().includes('chromium'))
       const page = await phone.newPage();
       await openDemo(page);
       await searchAndVote(page);
+      await page.getByRole('tab', { name: 'Requests' }).click();
       const layout = await page.evaluate(() => {
         const wrap = document.querySelector('.log .table-wrap') as HTMLElement;
         const row = document.querySelector('#log tr') as HTMLElement;
@@ -243,6 +308,7 @@ if (selectedEngines().includes('chromium'))
       });
       // The session id on a line of its own, whole: not broken over three lines as in a fifth of a column.
       expect(layout).toEqual({ pageOverflow: 0, logOverflow: 0, cellsOutOfView: 0, sessionIdLines: 1 });
+      await page.getByRole('tab', { name: 'Search' }).click();
       await page.screenshot({ path: screenshotPath('screenshot-phone'), fullPage: true });
       await phone.close();
     });
@@ -256,6 +322,11 @@ if (selectedEngines().includes('chromium'))
       expect(await axeViolations(page)).toEqual([]);
       await searchAndVote(page);
       expect(await axeViolations(page)).toEqual([]);
+      // On a phone each panel is behind a tab: each is checked as it shows.
+      for (const name of viewport.width < 500 ? ['Session', 'Requests', 'Search'] : []) {
+        await page.getByRole('tab', { name }).click();
+        expect(await axeViolations(page), `with the ${name} tab selected`).toEqual([]);
+      }
       await sized.close();
     });
 
@@ -296,18 +367,99 @@ if (selectedEngines().includes('chromium'))
         .toBe('The server answers again: search again.');
     });
 
-    it('says what the unknown-session answer changes, and shows it once the server forgets the session', async () => {
+    it('says the unknown-session answer applies to the check at load, and shows it there', async () => {
       const page = await openDemo();
-      const sessionId = await shownSessionId(page);
-      await page.getByLabel('Answer to an unknown session').selectOption('8.5.1');
-      await expect
-        .poll(() => page.locator('#server-note').textContent())
-        .toContain('Nothing changes until it meets one');
+      const note = () => page.locator('#server-note').textContent();
+      await page.getByLabel('Answer to an unknown session').selectOption('9');
+      await expect.poll(note).toContain('reload');
+      // A Knowledge call under a forgotten session: 404 in every version, then a new session.
+      const first = await shownSessionId(page);
       await page.getByRole('button', { name: 'Forget all sessions' }).click();
-      await page.getByLabel('Search the help centre').fill('refund');
-      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await searchFor(page, 'refund');
       await page.locator('#results .result').first().waitFor();
       await expect.poll(() => page.locator('#f-change').textContent()).toContain('not-found');
-      expect(await shownSessionId(page)).not.toBe(sessionId);
+      expect(await shownSessionId(page)).not.toBe(first);
+      expect(await note()).toContain('404 in every version');
+
+      // The check at load is where the versions differ: 9.x answers with a session of its own...
+      await page.getByRole('button', { name: 'Forget all sessions' }).click();
+      await page.reload();
+      await expect.poll(() => page.locator('#f-change').textContent()).toContain('replaced');
+      // ...and 8.5.1 with "Session not found", after which the manager creates one.
+      await page.getByLabel('Answer to an unknown session').selectOption('8.5.1');
+      await expect.poll(note).toContain('8.5.1');
+      await page.getByRole('button', { name: 'Forget all sessions' }).click();
+      await page.reload();
+      await expect.poll(() => page.locator('#f-change').textContent()).toContain('not-found');
+      expect((await calls('retrieve')).map((entry) => entry.status).slice(-1)).toEqual([404]);
+    });
+
+    it.each(['data', 'bare'] as const)('reads search results in the %s envelope', async (envelope) => {
+      await control('configure', { envelope });
+      try {
+        const page = await openDemo();
+        await searchFor(page, 'reset password');
+        await page.locator('#results .result').first().waitFor();
+        expect(await page.locator('#results .result h3').first().textContent()).toBe(
+          'How do I reset my password?',
+        );
+      } finally {
+        await control('configure', { envelope: 'response' });
+      }
+    });
+
+    it('says what came when a search is answered by an HTML page', async () => {
+      const page = await openDemo();
+      await page.getByLabel('Search the help centre').fill('refund');
+      await expect.poll(async () => (await calls('suggestions')).length).toBe(1); // the type-ahead, first
+      await control('faults', { malformNext: { count: 1, kind: 'login-page' } });
+      await page.getByRole('button', { name: 'Search', exact: true }).click();
+      await expect
+        .poll(() => page.locator('#search-status').textContent())
+        .toBe(
+          'InvalidResponseError (invalid-response): The answer is not JSON (200, text/html; charset=utf-8, ' +
+            'starts "<!doctype html><title>Sign in</title><fo")',
+        );
+      expect(await page.locator('#f-request-error').textContent()).toContain('search: InvalidResponseError');
+    });
+
+    /** How many lines the session id takes in the panel, and by how much it overflows its place. */
+    const sessionIdFit = (page: PlaywrightPage) =>
+      page.evaluate(() => {
+        const id = document.getElementById('f-session') as HTMLElement;
+        const lineHeight = Number.parseFloat(getComputedStyle(id).lineHeight);
+        return {
+          lines: Math.round(id.getBoundingClientRect().height / lineHeight),
+          overflow: id.scrollWidth - id.clientWidth,
+        };
+      });
+
+    it('keeps the session id on one line at 1280 px, and within its panel down to the one-column layout', async () => {
+      const page = await openDemo();
+      for (const width of [1280, 900]) {
+        await page.setViewportSize({ width, height: 900 });
+        expect(await sessionIdFit(page), `at ${width} px`).toEqual({ lines: 1, overflow: 0 });
+      }
+      expect(await page.getByRole('tab').count()).toBe(0); // wide: every panel in view, no tabs
+    });
+
+    it('reaches the session panel at 375 px without scrolling past the results', async () => {
+      const phone = await browser.newContext({ viewport: { width: 375, height: 740 }, isMobile: true });
+      const page = await openDemo(await phone.newPage());
+      await searchAndVote(page);
+      await page.getByRole('tab', { name: 'Session' }).click();
+      const place = await page.evaluate(() => ({
+        scrollY: window.scrollY,
+        sessionTop: (document.getElementById('session-title') as HTMLElement).getBoundingClientRect().top,
+        resultsShown: (document.getElementById('results') as HTMLElement).getClientRects().length > 0,
+      }));
+      expect(place.scrollY).toBe(0);
+      expect(place.sessionTop).toBeLessThan(300);
+      expect(place.resultsShown).toBe(false);
+      expect(await page.locator('#f-session').textContent()).toMatch(/^[0-9a-f-]{36}$/);
+      expect(await sessionIdFit(page)).toEqual({ lines: 1, overflow: 0 });
+      await page.getByRole('tab', { name: 'Search' }).click();
+      expect(await page.locator('#results .result').first().isVisible()).toBe(true);
+      await phone.close();
     });
   });

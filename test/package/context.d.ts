@@ -12,6 +12,23 @@ declare const tenantId: string | undefined;
 declare const gwe: { visitID: string; globalVisitID: string };
 /** The application's own rendering. */
 declare function render(status: string, sessionId: string | undefined): void;
+/**
+ * The Storage Access API's handle of unpartitioned storage (https://privacycg.github.io/saa-non-cookie-storage/),
+ * which TypeScript's DOM library does not declare yet: trimmed to what the examples use.
+ */
+interface StorageAccessTypes {
+  indexedDB?: boolean;
+  locks?: boolean;
+  BroadcastChannel?: boolean;
+}
+interface StorageAccessHandle {
+  readonly indexedDB: IDBFactory;
+  readonly locks: LockManager;
+  BroadcastChannel(name: string): BroadcastChannel;
+}
+interface Document {
+  requestStorageAccess(types: StorageAccessTypes): Promise<StorageAccessHandle>;
+}
 /** Another HTTP client. */
 declare const axios: { get(url: string, config: { headers: Record<string, string> }): Promise<unknown> };
 
