@@ -76,7 +76,10 @@ function act(request: { query: Query; first: boolean; action: Action; value?: st
     });
   } else {
     found = [
-      ...document.querySelectorAll('button, [role="button"], input[type="button"], input[type="submit"]'),
+      // A <button role="tab"> is a tab, not a button: the role wins, as in the accessibility tree.
+      ...document.querySelectorAll(
+        'button:not([role]), [role="button"], input[type="button"]:not([role]), input[type="submit"]:not([role])',
+      ),
     ].filter((button) =>
       matches(
         squash(button.getAttribute('aria-label') ?? button.textContent ?? (button as HTMLInputElement).value),
