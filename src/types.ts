@@ -122,6 +122,22 @@ export interface SessionManagerOptions {
    */
   storageTimeoutMs?: number | undefined;
   /**
+   * Ends a session that no tab of the browser has used for this long (a Knowledge request, an update, an
+   * identify, a `ready()`): the next use creates a new one with the same identity and visit values
+   * (`change.reason: 'expired'`). The end comes between this and 1.1 times this after the last use: a use is
+   * recorded in the store at most once per tenth of it. 30 minutes (`1_800_000`) matches web analytics.
+   * @default none: a session lasts as long as the server keeps it
+   * @example
+   * createSessionManager({ baseUrl, idleTimeoutMs: 30 * 60_000, maxAgeMs: 24 * 60 * 60_000 });
+   */
+  idleTimeoutMs?: number | undefined;
+  /**
+   * Ends a session this old, however busy: the next use creates a new one with the same identity and visit
+   * values (`change.reason: 'expired'`).
+   * @default none
+   */
+  maxAgeMs?: number | undefined;
+  /**
    * How long to wait for the cross-tab lock before going ahead without it (a frozen tab may hold it).
    * @default 5000
    */
@@ -170,14 +186,18 @@ export interface SessionEvent {
    * What happened: `start`, `record` (the store or another tab said what it holds), `change` (`update` or
    * `identify`), `acknowledged` (an Update answered), `established` (a session created, or put by the server
    * in place of the current one), `checked` (a Retrieve confirmed it), `cut` (a reset or customer switch
-   * began here), `forgotten` (the session was forgotten in every tab), `refused`, `took-over` (changes of a
-   * closed tab are sent from here), `failed`, `storage-failed` (the store failed: the record is in memory
-   * now), `unavailable` (a browser capability refused: the manager goes on without it), `destroyed`.
+   * began here), `forgotten` (the session was forgotten in every tab), `expired` (the session outlived its
+   * lifetime: its successor is being created here), `refused`, `took-over` (changes of a closed tab are sent
+   * from here), `failed`, `storage-failed` (the store failed: the record is in memory now), `unavailable` (a
+   * browser capability refused: the manager goes on without it), `destroyed`.
    */
   type: string;
   /** The session after the event (or the one it left, when it was forgotten). */
   sessionId: string | null;
-  /** Why the session changed, when it did (`snapshot.change.reason`); for a `cut`, `reset` or `customer-changed`. */
+  /**
+   * Why the session changed, when it did (`snapshot.change.reason`); for a `cut`, `reset` or
+   * `customer-changed`; for `expired`, `expired`.
+   */
   reason: string | null;
   /** Whether another tab or manager caused it. */
   remote: boolean;
@@ -218,7 +238,9 @@ export type ChannelSource = typeof BroadcastChannel | ((name: string) => Broadca
  * - `identified`: the session was associated with a customer or agent; same id;
  * - `customer-changed`: a different customer identified: a new session was created for them;
  * - `reset`: `reset()`: the session was forgotten and a new anonymous one created;
- * - `updated`: visit values changed.
+ * - `updated`: visit values changed;
+ * - `expired`: the session outlived `idleTimeoutMs` or `maxAgeMs`: a new one was created with the same
+ *   identity and visit values.
  */
 export type SessionChangeReason =
   | 'restored'
@@ -228,7 +250,8 @@ export type SessionChangeReason =
   | 'identified'
   | 'customer-changed'
   | 'reset'
-  | 'updated';
+  | 'updated'
+  | 'expired';
 
 export interface SessionChange {
   reason: SessionChangeReason;

@@ -216,7 +216,9 @@ describe('IndexedDB that refuses', () => {
 describe('crypto.randomUUID that is missing or refuses', () => {
   it('names the manager from the clock and Math.random where it is missing (plain http), silently', async () => {
     const { baseUrl } = await startStandIn();
-    vi.spyOn(globalThis.crypto, 'randomUUID').mockReturnValue(undefined as unknown as ReturnType<typeof crypto.randomUUID>);
+    vi.spyOn(globalThis.crypto, 'randomUUID').mockReturnValue(
+      undefined as unknown as ReturnType<typeof crypto.randomUUID>,
+    );
     const { m, told } = traced({ baseUrl });
     expect((await m.ready()).sessionId).toBeTruthy();
     expect(told()).toEqual([]);

@@ -1,13 +1,14 @@
 // @vitest-environment node
 // Model-based property test of the session core and its driver: three simulated tabs of one browser profile
 // (a shared store, Web Locks and BroadcastChannel) against a scripted Knowledge Center that answers, fails,
-// forgets sessions and reorders its answers. After every run, the invariants the core must make impossible
-// to break are checked. Counterexamples it found are kept below as named regressions.
+// forgets sessions and reorders its answers; in most runs with a session lifetime, while time advances in
+// long quiet spells and the tabs come back to the foreground. After every run, the invariants the core must
+// make impossible to break are checked. Counterexamples it found are kept below as named regressions.
 import { writeFileSync } from 'node:fs';
 import { environmentManager, notifyManager, timeoutManager } from '@tanstack/query-core';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createSessionManager } from '../src/index';
+import { createSessionManager, type SessionEvent } from '../src/index';
 import { BrowserProfile } from './model/browserProfile';
 import { type Model, type Real, step } from './model/commands';
 import { ScriptedServer } from './model/scriptedServer';
@@ -22,6 +23,9 @@ notifyManager.setScheduler((callback) => time.setTimeout(callback, 0));
 // No DOM is needed (the tabs' store, locks and channel are the profile's; happy-dom takes seconds to set up),
 // but the tabs are pages: query-core behaves as in a browser.
 environmentManager.setIsServer(() => false);
+// The wall clock (a session's lifetime is counted on it) on simulated time too, during each run.
+const { now: wallClock } = Date;
+const wallOrigin = wallClock();
 
 const tabs = 3;
 const runs = Number(process.env.MODEL_RUNS ?? 2000);
@@ -29,6 +33,7 @@ const runs = Number(process.env.MODEL_RUNS ?? 2000);
 const timeLimit = Math.max(120_000, runs * 60);
 
 type Version = '9' | '8.5.0' | '8.5.1';
+type Lifetime = { idleTimeoutMs?: number; maxAgeMs?: number } | null;
 
 const tab = fc.integer({ min: 0, max: tabs - 1 });
 const steps = [
@@ -42,7 +47,19 @@ const steps = [
   tab.map(step.fetch),
   fc.constantFrom(step.down, step.up, step.fail, step.forget),
   fc.integer({ min: 0, max: 6 }).map(step.pause),
+  // Twice the weight of another command: most runs pass a limit, some of them twice.
+  fc.constantFrom(250, 600, 1500).map(step.sleep),
+  fc.constantFrom(250, 600, 1500).map(step.sleep),
+  fc.constant(step.foreground),
+  fc.constantFrom(600, 1500).map(step.suspend),
 ];
+/** Limits a few quiet spells reach: one run in four keeps today's unlimited sessions. */
+const lifetimes = fc.constantFrom<Lifetime>(
+  null,
+  { idleTimeoutMs: 500 },
+  { maxAgeMs: 1500 },
+  { idleTimeoutMs: 400, maxAgeMs: 2000 },
+);
 
 async function settledWithin(promises: Promise<unknown>[], ms: number): Promise<boolean> {
   const timeout = new Promise<'timeout'>((resolve) => time.setTimeout(() => resolve('timeout'), ms));
@@ -60,6 +77,7 @@ async function check(
   delays: Iterable<number>,
   seed: number,
   commands: Iterable<fc.AsyncCommand<Model, Real>>,
+  lifetime: Lifetime = null,
 ) {
   const run = ++runCount;
   let moment = 0;
@@ -70,19 +88,28 @@ async function check(
     drawn.push(delayStream.next().value ?? 0);
     return drawn.at(-1) as number;
   };
-  const server = new ScriptedServer(version, clock, delay, time.sleep);
+  const server = new ScriptedServer(version, clock, delay, time.sleep, () => time.now);
   const profile = new BrowserProfile((task) => time.setTimeout(task, 0));
   const { random } = Math;
   Math.random = seededRandom(seed);
+  Date.now = () => wallOrigin + time.now;
   const trace: string[] = [];
-  const open = (index: number) =>
-    createSessionManager({
-      ...(process.env.MODEL_TRACE && {
-        onEvent: (event) =>
-          trace.push(
-            `${index} ${event.type} ${event.sessionId} ${event.reason} ${event.phase} p${event.pendingUpdates} ${event.error?.name ?? ''}`,
-          ),
+  /** Each manager's events and when they came, for the lifetime's invariants. */
+  const events: Timed[][] = [];
+  const open = (index: number) => {
+    const mine: Timed[] = [];
+    if (lifetime) events.push(mine);
+    return createSessionManager({
+      ...((process.env.MODEL_TRACE || lifetime) && {
+        onEvent: (event) => {
+          if (lifetime) mine.push({ ...event, at: time.now });
+          if (process.env.MODEL_TRACE)
+            trace.push(
+              `${index} ${event.type} ${event.sessionId} ${event.reason} ${event.phase} p${event.pendingUpdates} ${event.error?.name ?? ''}`,
+            );
+        },
       }),
+      ...lifetime,
       baseUrl: `https://kc.test/run-${run}`,
       fetch: server.fetch,
       retry: { attempts: 2, minDelayMs: 1, maxDelayMs: 4 },
@@ -94,6 +121,7 @@ async function check(
       locks: profile.locks(),
       BroadcastChannel: profile.channel(),
     });
+  };
   const real: Real = {
     server,
     open,
@@ -102,19 +130,31 @@ async function check(
     pending: [],
     clock,
     sleep: time.sleep,
+    now: () => time.now,
+    jump: (ms) => time.jump(ms),
   };
-  const model: Model = { latest: {}, identified: [], resets: [], identifies: 0, forgets: 0 };
+  const model: Model = {
+    latest: {},
+    identified: [],
+    resets: [],
+    identifies: 0,
+    forgets: 0,
+    uses: [],
+    sleeps: 0,
+  };
   try {
     await fc.asyncModelRun(() => ({ model, real }), commands);
 
     // Heal the server and let every tab come to rest, each making a request as a page in use would.
     server.down = false;
     server.failNext = 0;
+    model.uses.push(time.now);
     await Promise.all(real.managers.map((manager) => manager.ready().catch(() => manager.ready())));
     // Each invariant fails the run saying what broke it; one that holds costs no assertion object (thousands
     // of runs check each of them).
     if (!(await settledWithin(real.promises, 3000)))
       expect.fail(`every promise settles: ${real.pending.map((label) => label()).filter(Boolean)}`);
+    model.uses.push(time.now);
     await Promise.all(real.managers.map((manager) => manager.fetch('kbs/_dflt/top').catch(() => {})));
 
     const converged = () => {
@@ -152,8 +192,10 @@ async function check(
     }
 
     // No loss recovered twice: every session the server made is the first, a reset's, a customer
-    // switch's, or the one replacement of a loss.
-    const bound = 1 + model.resets.length + model.identifies + model.forgets;
+    // switch's, the one replacement of a loss, or the one successor of an expired session.
+    const ageOuts = lifetime?.maxAgeMs ? Math.floor(time.now / lifetime.maxAgeMs) : 0;
+    const expiries = lifetime ? model.sleeps + ageOuts : 0;
+    const bound = 1 + model.resets.length + model.identifies + model.forgets + expiries;
     if (server.created.length > bound)
       expect.fail(`no loss recovered twice: ${server.created.length} sessions made, at most ${bound}`);
 
@@ -176,18 +218,77 @@ async function check(
       if (leaks.length + createdWith.length > 0)
         expect.fail(`identity from before a reset: ${JSON.stringify([...leaks, ...createdWith])}`);
     }
+    if (lifetime) checkLifetime(lifetime, server, model, events);
   } catch (error) {
     // MODEL_TRACE=file keeps the last failing run there: its commands, the delays its answers waited, each
     // tab's events and the server's log. A regression below replays it with the same three lists.
     const file = process.env.MODEL_TRACE;
-    const head = `${version} seed ${seed} delays [${drawn}]\n${[...commands].join(', ')}`;
+    const head = `${version} seed ${seed} delays [${drawn}] lifetime ${JSON.stringify(lifetime)}\n${[...commands].join(', ')}`;
     if (file) writeFileSync(file, [head, ...trace, JSON.stringify(server.log)].join('\n'));
     throw error;
   } finally {
     for (const manager of real.managers) manager.destroy();
     Math.random = random;
+    Date.now = wallClock;
     time.clear();
   }
+}
+
+type Timed = SessionEvent & { at: number };
+
+/**
+ * The lifetime's invariants. No request goes out on a session past its lifetime: none older than `maxAgeMs`,
+ * none idle for 1.1 × `idleTimeoutMs` since it was made or any tab was last used (a use is recorded at most
+ * once a tenth of the timeout), less what a request under way may take (an answer waits up to 3 ms, a
+ * Retrieve's retry goes 4 ms after its check). No session ends early: one is renewed only once `maxAgeMs` old
+ * or `idleTimeoutMs` after its last use, in any tab, that found it fresh. And one successor per expired
+ * session: no tab renews a session another tab has already renewed.
+ */
+function checkLifetime(
+  lifetime: NonNullable<Lifetime>,
+  server: ScriptedServer,
+  model: Model,
+  events: Timed[][],
+) {
+  const idle = lifetime.idleTimeoutMs ?? Number.POSITIVE_INFINITY;
+  const maxAge = lifetime.maxAgeMs ?? Number.POSITIVE_INFINITY;
+  const slack = 10;
+  const bornAt = new Map(server.created.map((session) => [session.sessionId, session.bornAt]));
+  const uses = [...model.uses].sort((a, b) => a - b);
+  for (const call of server.log) {
+    const born = call.call === 'create' ? undefined : bornAt.get(call.sessionId ?? '');
+    if (born === undefined) continue;
+    let used = born;
+    for (const use of uses) if (use <= call.sentAt) used = Math.max(used, use);
+    if (call.sentAt - born >= maxAge + slack || call.sentAt - used >= idle * 1.1 + slack)
+      expect.fail(
+        `a ${call.call} on ${call.sessionId} at ${call.sentAt}, past its lifetime: born at ${born}, last used at ${used}`,
+      );
+  }
+  const renewed: string[] = [];
+  const early = (sessionId: string, at: number) => {
+    const born = bornAt.get(sessionId) ?? 0;
+    // The uses that certainly found it fresh (within the timeout of the previous one): each kept it alive.
+    let used = born;
+    for (const use of uses) if (use > born && use < at && use - used < idle) used = use;
+    return at - born < maxAge - slack && at - used < idle - slack;
+  };
+  for (const trace of events) {
+    let leaving: Timed | undefined;
+    for (const event of trace) {
+      if (event.type === 'expired') leaving = event;
+      else if (event.type === 'failed') leaving = undefined;
+      else if (event.type === 'established' && event.reason === 'expired' && leaving) {
+        const { sessionId, at } = leaving;
+        if (sessionId !== null) renewed.push(sessionId);
+        if (sessionId !== null && early(sessionId, at))
+          expect.fail(`${sessionId} renewed at ${at}, within its lifetime (uses ${uses})`);
+        leaving = undefined;
+      }
+    }
+  }
+  const twice = renewed.filter((id, index) => renewed.indexOf(id) !== index);
+  if (twice.length > 0) expect.fail(`one successor per expired session: ${twice} renewed twice`);
 }
 
 it(
@@ -205,6 +306,7 @@ it(
           maxCommands: 14,
           ...(process.env.MODEL_REPLAY && { replayPath: process.env.MODEL_REPLAY }),
         }),
+        lifetimes,
         check,
       ),
       {
@@ -225,6 +327,61 @@ it(
   },
   timeLimit + 60_000,
 );
+
+// The lifetime's cases, run as the property runs them: each must keep every invariant.
+describe('a session lifetime', () => {
+  // Tab 1's use halfway keeps the session alive for tab 0, which has not been used for longer than the limit.
+  it('keeps a session used in another tab within the idle timeout', async () => {
+    await check('9', [], 1, [step.start(0), step.sleep(250), step.fetch(1), step.sleep(250), step.fetch(0)], {
+      idleTimeoutMs: 400,
+    });
+  });
+
+  // The three tabs find the session expired together: one renews it, the others adopt the successor.
+  it('renews an expired session once when every tab uses it together', async () => {
+    await check(
+      '9',
+      [1, 2, 3, 0, 2, 1],
+      7,
+      [
+        step.start(0),
+        step.start(1),
+        step.start(2),
+        step.sleep(600),
+        step.fetch(0),
+        step.fetch(1),
+        step.update(2, 'visitId'),
+      ],
+      { idleTimeoutMs: 400 },
+    );
+  });
+
+  // Found by the property: tab 2 identified c3 while the session was anonymous, and tab 0's c1 was
+  // acknowledged first. The machine slept past the limit; tab 0 renewed s1 as s2 for c1, which tab 2 (its c3
+  // pending) rightly did not take in, but then renewed s1 again: a customer switch, to be made as one.
+  it('switches customer, not renews, when the successor of its expired session is another customer’s', async () => {
+    await check(
+      '9',
+      [1, 3, 1, 3, 1, 1, 1],
+      2147483635,
+      [step.start(2), step.identify(0), step.pause(2), step.identify(2), step.suspend(600)],
+      { idleTimeoutMs: 400, maxAgeMs: 2000 },
+    );
+  });
+
+  // Back in the foreground after the limit, every tab checks at once: one successor.
+  it('renews an expired session once when the tabs come back to the foreground', async () => {
+    await check(
+      '8.5.1',
+      [0, 1, 2],
+      3,
+      [step.start(0), step.start(1), step.sleep(1500), step.foreground, step.fetch(2)],
+      {
+        maxAgeMs: 1500,
+      },
+    );
+  });
+});
 
 // Each replays one run the property found: the server version, the delays its answers waited, the seed of
 // `Math.random`, the commands.

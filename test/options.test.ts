@@ -23,6 +23,8 @@ describe('options given as undefined', () => {
       timeoutMs: undefined,
       coalesceMs: undefined,
       storageTimeoutMs: undefined,
+      idleTimeoutMs: undefined,
+      maxAgeMs: undefined,
       lockTimeoutMs: undefined,
       indexedDB: undefined,
       locks: undefined,

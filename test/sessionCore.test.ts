@@ -17,6 +17,7 @@ const recordEvent = (stored: StoredRecord | null, remote = true, restore = false
   record: stored,
   remote,
   restore,
+  at: 0,
 });
 const change = (values: FieldValues, now: number): CoreEvent => ({ type: 'change', values, now, random: 0 });
 
@@ -33,6 +34,7 @@ const everyEvent: CoreEvent[] = [
     epoch: 0,
     now: 5000,
     random: 0,
+    at: 0,
   },
   { type: 'checked', session: session('s1'), now: 5000 },
   cut('reset', 5000),
@@ -326,6 +328,7 @@ describe('record', () => {
       epoch: 1,
       now: 2100,
       random: 0,
+      at: 0,
     });
     expect(settlement(next, { fields: ['visitId'], stamp: 1200 })).toBe('done');
   });
@@ -535,6 +538,7 @@ describe('established', () => {
     epoch: 0,
     now: 3000,
     random: 0,
+    at: 0,
     ...more,
   });
 
@@ -839,6 +843,7 @@ describe('failed', () => {
         epoch: 0,
         now: 2100,
         random: 0,
+        at: 0,
       },
       { type: 'forgotten', reason: 'reset', epoch: 1, carry: {} },
       { type: 'failed', error: new Error('down') },

@@ -344,6 +344,7 @@ describe('carried', () => {
         epoch: 0,
         now: 2100,
         random: 0,
+        at: 0,
       },
     );
     expect(carried(state).customerId).toBeUndefined();
@@ -363,6 +364,7 @@ describe('carried', () => {
       epoch: 0,
       now: 2100,
       random: 0,
+      at: 0,
     });
     expect(carried(state, 'reset')).toEqual({ visitId: entry('v1', 0) });
     const next = plan(state, null, reset, allAlive);

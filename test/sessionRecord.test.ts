@@ -325,7 +325,7 @@ describe('mergeRecord', () => {
             const merged = mergeRecord(stored, written, now + index);
             const stale = written.epoch !== null && written.epoch < merged.epoch;
             for (const field of syncedFields) {
-              const mine = written.pending[field];
+              const mine = written.pending?.[field];
               if (!mine || (stale && isIdentity(field))) continue;
               const kept = merged.pending[field];
               const superseded =

@@ -2,6 +2,7 @@ import { SessionResetError } from '../errors.js';
 import type { SessionInfo } from '../types.js';
 import { cut } from './cut.js';
 import { isIdentity, servesCustomer, syncedFields } from './fields.js';
+import { expired, timesOf } from './lifetime.js';
 import { latest, maxStamps, type StoredRecord } from './record.js';
 import { type CoreState, changed, settled } from './state.js';
 
@@ -13,7 +14,13 @@ import { type CoreState, changed, settled } from './state.js';
  * was saved before one already taken in; the same session takes the later value of each field; pending
  * changes merge, the later stamp winning.
  */
-export function absorb(state: CoreState, record: StoredRecord, remote: boolean, restore: boolean): CoreState {
+export function absorb(
+  state: CoreState,
+  record: StoredRecord,
+  remote: boolean,
+  restore: boolean,
+  at: number,
+): CoreState {
   const overtaken = record.epoch <= (state.epoch ?? -1) && record.savedAt < state.recordAt;
   let next = state;
   if (state.epoch !== null && record.epoch > state.epoch) {
@@ -74,6 +81,7 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
     }
   }
   next = { ...next, pending, clock, settledAt };
+  const times = timesOf(record);
   if (stored && record.epoch >= (next.epoch ?? 0)) {
     if (next.session?.sessionId === stored.sessionId) {
       next = {
@@ -81,6 +89,8 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
         session: latest(next.session, next.stamps, stored, record.stamps),
         stamps: maxStamps(next.stamps, record.stamps),
         checkedAt: Math.max(next.checkedAt, record.checkedAt),
+        // Another tab's use keeps the session alive here too.
+        activeAt: Math.max(next.activeAt, times.activeAt),
       };
       // Another tab changed what the session shows: reported here too, as its change.
       const moved = syncedFields.filter((field) => shownValue(next, field) !== shownValue(state, field));
@@ -88,10 +98,17 @@ export function absorb(state: CoreState, record: StoredRecord, remote: boolean, 
         const reason = moved.some(isIdentity) ? 'identified' : 'updated';
         next = { ...next, change: changed(next, stored.sessionId, reason, true) };
       }
-    } else if (belongs(next, stored) && !replacing && !overtaken) {
-      const reason = restore ? 'restored' : record.reason;
+    } else if (
+      belongs(next, stored) &&
+      !replacing &&
+      !overtaken &&
+      !(next.lifetime && expired(times, at, next.lifetime))
+    ) {
+      // A session past its lifetime is not taken in: the plan that follows renews it (plan.ts).
+      const reason = restore ? 'restored' : record.renewed ? 'expired' : record.reason;
       next = {
         ...next,
+        ...times,
         phase: { name: 'ready' },
         session: stored,
         stamps: { ...record.stamps },

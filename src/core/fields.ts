@@ -44,6 +44,7 @@ const reasons: Record<SessionChangeReason, true> = {
   'customer-changed': true,
   reset: true,
   updated: true,
+  expired: true,
 };
 
 export function isChangeReason(value: string): value is SessionChangeReason {

@@ -1,3 +1,4 @@
+import { belongs } from './absorb.js';
 import { held } from './cut.js';
 import {
   type CutReason,
@@ -9,6 +10,7 @@ import {
   servesCustomer,
   syncedFields,
 } from './fields.js';
+import { expired, expiredAt, timesOf } from './lifetime.js';
 import type { PendingChanges, StoredRecord } from './record.js';
 import type { CoreState } from './state.js';
 
@@ -65,6 +67,8 @@ export type Plan =
   | { type: 'create'; reason: 'created' | 'not-found'; sent: PendingChanges }
   /** Forget the session in every tab (a new epoch), then create its successor with `sent`. */
   | { type: 'replace'; reason: CutReason; sent: PendingChanges }
+  /** The session outlived its lifetime: its successor, created with `sent` (all it held), cutting nothing. */
+  | { type: 'renew'; sent: PendingChanges }
   | { type: 'retrieve'; sessionId: string; identity: FieldValues }
   | { type: 'send'; sessionId: string; sent: PendingChanges; identity: FieldValues }
   /** Changes left by a manager that is gone: this one sends them from now on. */
@@ -74,13 +78,15 @@ const none: Plan = { type: 'none' };
 
 /**
  * What to do for `intent`. `record` is the store as just read (already taken into `state`); `alive` says
- * whether the manager that owns a pending change still runs (in this page or another tab).
+ * whether the manager that owns a pending change still runs (in this page or another tab); `at` is the wall
+ * clock of the read, against which the session's lifetime is judged (lifetime.ts; none without it).
  */
 export function plan(
   state: CoreState,
   record: StoredRecord | null,
   intent: Intent,
   alive: (owner: string) => boolean,
+  at?: number,
 ): Plan {
   const { session } = state;
   // Changes left by a manager that is gone are taken over first, by whichever manager holds the lock.
@@ -97,21 +103,30 @@ export function plan(
       // identity given before this reset.
       return { type: 'replace', reason: intent.reason, sent: carried(state, intent.reason, record) };
     case 'establish':
-      return session ? none : establish(state, record);
+      if (!session) return establish(state, record, at);
+      if (!expiredAt(state, at)) return none;
+      // The store moved on to a session not taken in here (another customer's): as good as none.
+      return record?.session && record.session.sessionId !== session.sessionId
+        ? establish(state, record, at)
+        : renew(state, record);
     case 'lost':
       return session?.sessionId === intent.sessionId
         ? { type: 'create', reason: 'not-found', sent: carried(state, undefined, record) }
         : none;
     case 'check':
-      if (session?.sessionId !== intent.sessionId || state.checkedAt >= intent.since) return none;
+      // Nothing is sent on a session past its lifetime: the next use renews it.
+      if (session?.sessionId !== intent.sessionId || state.checkedAt >= intent.since || expiredAt(state, at))
+        return none;
       // The identity the session was acknowledged with: a change under way may be for another customer.
       return { type: 'retrieve', sessionId: session.sessionId, identity: identityOf(session, {}) };
     case 'deliver': {
       // The store moved on to a session not taken in here (another customer's): as good as none.
       if (!session || (record?.session && record.session.sessionId !== session.sessionId))
-        return establish(state, record);
+        return establish(state, record, at);
       const sent = own(state);
       if (Object.keys(sent).length === 0) return none;
+      // The changes go to the successor, in its Create.
+      if (expiredAt(state, at)) return renew(state, record);
       // One customer's session is never reused for another: a new session, created for them.
       if (!servesCustomer(session.customerId, sent.customerId?.value))
         return {
@@ -124,13 +139,28 @@ export function plan(
   }
 }
 
-function establish(state: CoreState, record: StoredRecord | null): Plan {
+function establish(state: CoreState, record: StoredRecord | null, at: number | undefined): Plan {
   // A reset or customer switch of this manager is under way: it makes the session.
   if (state.phase.name === 'replacing') return none;
-  // A stored session that was not taken in belongs to another customer: it is forgotten everywhere first.
-  if (record?.session)
+  const stored = record?.session;
+  // A stored session this manager's could be, not taken in because past its lifetime: renewed.
+  if (
+    stored &&
+    state.lifetime &&
+    at !== undefined &&
+    belongs(state, stored) &&
+    expired(timesOf(record), at, state.lifetime)
+  )
+    return renew(state, record);
+  // Any other stored session that was not taken in belongs to another customer: it is forgotten first.
+  if (stored)
     return { type: 'replace', reason: 'customer-changed', sent: carried(state, 'customer-changed', record) };
   return { type: 'create', reason: 'created', sent: carried(state, undefined, record) };
+}
+
+/** The successor of an expired session (the stored one, or this manager's, the same): a new visit. */
+function renew(state: CoreState, record: StoredRecord | null): Plan {
+  return { type: 'renew', sent: carried(state, 'expired', record) };
 }
 
 /** This manager's pending changes: what it, and only it, sends. */
@@ -146,9 +176,13 @@ export function own(state: CoreState): PendingChanges {
 /**
  * What a new session is created with: every pending visit value (whoever made it: a Create acknowledges it
  * for all), this manager's pending identity, and what the current session and the one being replaced hold,
- * less the identity a reset cuts (or the customer a switch replaces).
+ * less the identity a reset cuts (or the customer a switch replaces); an expiry cuts nothing.
  */
-export function carried(state: CoreState, cut?: CutReason, stored?: StoredRecord | null): PendingChanges {
+export function carried(
+  state: CoreState,
+  cut?: CutReason | 'expired',
+  stored?: StoredRecord | null,
+): PendingChanges {
   const own = held(state);
   const sent: PendingChanges = {};
   for (const field of syncedFields) {
@@ -162,7 +196,7 @@ export function carried(state: CoreState, cut?: CutReason, stored?: StoredRecord
       value = theirs;
       stamp = theirStamp;
     }
-    if (cut && cuts(cut, field)) value = undefined;
+    if (cut && cut !== 'expired' && cuts(cut, field)) value = undefined;
     // Nor an identity the session holds from before this manager's latest reset.
     if (isIdentity(field) && value !== undefined && stamp < state.resetAt) value = undefined;
     // An identity given before this manager's latest reset is never carried, whoever gave it; a pending

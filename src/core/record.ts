@@ -26,6 +26,9 @@ export type PendingChanges = Partial<Record<SyncedField, PendingChange>>;
  * - `reason`: why `session` last changed; `checkedAt`: when a manager last checked it with the server.
  * - `writers`: the clock of each manager's last write: a change of that manager's the record no longer
  *   holds, stamped before it, was withdrawn by that manager (acknowledged, cut or refused), not lost in transit.
+ * - `bornAt`, `activeAt`: when the session was established, and last used in any tab as recorded (the wall
+ *   clock; lifetime.ts). `renewed`: the session succeeded one that outlived its lifetime; `reason` then says
+ *   `created`, which versions of the library before lifetimes read (they read these optional fields past).
  */
 export interface StoredRecord {
   v: 2;
@@ -33,10 +36,13 @@ export interface StoredRecord {
   epoch: number;
   stamps: Stamps;
   pending: PendingChanges;
-  reason: SessionChangeReason;
+  reason: Exclude<SessionChangeReason, 'expired'>;
   checkedAt: number;
   writers: Record<string, number>;
   savedAt: number;
+  bornAt?: number | undefined;
+  activeAt?: number | undefined;
+  renewed?: number | undefined;
 }
 
 /**
@@ -69,10 +75,22 @@ export interface RecordWrite {
   clock: number;
   /** The writer's epoch; null when it has not seen one yet (a page that just loaded). */
   epoch: number | null;
-  /** Every pending change of the writer: its entries in the record are replaced by these. */
-  pending: PendingChanges;
+  /**
+   * Every pending change of the writer: its entries in the record are replaced by these. Absent for a use
+   * recorded alone (`active`): the writer's entries and clock are left as stored, whatever it has made since.
+   */
+  pending?: PendingChanges;
   /** The session as the writer knows it acknowledged; absent to leave the stored one. */
-  session?: { session: SessionInfo | null; stamps: Stamps; reason: SessionChangeReason; checkedAt: number };
+  session?: {
+    session: SessionInfo | null;
+    stamps: Stamps;
+    reason: SessionChangeReason;
+    checkedAt: number;
+    /** When the session was established (the wall clock); absent where the writer does not know. */
+    bornAt?: number;
+  };
+  /** A use of `sessionId` at `at` (the wall clock): the record's activity, if that session is still stored. */
+  active?: { sessionId: string; at: number };
 }
 
 /**
@@ -86,10 +104,11 @@ export function mergeRecord(stored: StoredRecord | null, write: RecordWrite, now
     stamps: { ...stored?.stamps },
     pending: {},
   };
+  const own = write.pending;
   // Writers of the last ten minutes: long enough for every open tab to hear of them.
-  record.writers = { [write.owner]: write.clock };
+  record.writers = own ? { [write.owner]: write.clock } : {};
   for (const [owner, clock] of Object.entries(stored?.writers ?? {}))
-    if (owner !== write.owner && clock > now - 600_000) record.writers[owner] = clock;
+    if ((owner !== write.owner || !own) && clock > now - 600_000) record.writers[owner] = clock;
   const stale = write.epoch !== null && write.epoch < record.epoch;
   const next = write.session;
   if (next && !stale) {
@@ -102,18 +121,25 @@ export function mergeRecord(stored: StoredRecord | null, write: RecordWrite, now
     } else {
       record.session = next.session;
       record.stamps = { ...next.stamps };
-      record.reason = next.reason;
       record.checkedAt = next.checkedAt;
+      // A new session is active from its birth. `expired` is stored as `created` (a Create made it) and
+      // `renewed`: an older reader knows no `expired` and would discard the whole record.
+      record.reason = next.reason === 'expired' ? 'created' : next.reason;
+      record.bornAt = record.activeAt = next.bornAt;
+      record.renewed = next.reason === 'expired' ? next.bornAt : undefined;
     }
   }
+  const active = write.active;
+  if (active && active.sessionId === record.session?.sessionId)
+    record.activeAt = Math.max(record.activeAt ?? 0, active.at);
   // A new epoch (a reset, a customer switch) cuts the identity changes others made before it.
   const cut = stored !== null && record.epoch > stored.epoch;
   const candidates: PendingChange[][] = [];
   for (const field of syncedFields) {
     const kept = cut && isIdentity(field) ? undefined : stored?.pending[field];
-    const mine = write.pending[field];
+    const mine = own?.[field];
     const entries = [
-      kept?.owner === write.owner ? undefined : kept,
+      own && kept?.owner === write.owner ? undefined : kept,
       stale && isIdentity(field) ? undefined : mine,
     ];
     candidates.push(entries.filter((entry): entry is PendingChange => entry !== undefined));

@@ -16,6 +16,7 @@ export function recordWriteOf(owner: string, state: CoreState, withSession: bool
       stamps: state.stamps,
       reason: state.change?.reason ?? 'created',
       checkedAt: state.checkedAt,
+      bornAt: state.bornAt,
     };
   }
   return write;

@@ -1,7 +1,7 @@
 import { SessionResetError } from '../errors.js';
 import { absorb } from './absorb.js';
-import { cut } from './cut.js';
-import { identityFields, isIdentity, syncedFields } from './fields.js';
+import { cut, held } from './cut.js';
+import { type FieldValues, identityFields, isIdentity, syncedFields } from './fields.js';
 import { latest, maxStamps, nextStamp, stampsOf, valuesOf } from './record.js';
 import { type CoreEvent, type CoreState, changed, settled } from './state.js';
 
@@ -18,7 +18,7 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
         ? { ...state, phase: { name: 'starting' } }
         : state;
     case 'record':
-      if (event.record) return absorb(state, event.record, event.remote, event.restore ?? false);
+      if (event.record) return absorb(state, event.record, event.remote, event.restore ?? false, event.at);
       // An empty store is epoch 0: a reset elsewhere from now on cuts what this manager identified.
       return state.epoch === null ? { ...state, epoch: 0 } : state;
     case 'change': {
@@ -60,6 +60,8 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
         checkedAt: 0,
         error: null,
         change: changed(state, event.session.sessionId, event.reason, false),
+        bornAt: event.at,
+        activeAt: event.at,
       };
       // What the old session held and the new one lacks (a Retrieve carries no visit data) is sent again,
       // as old as it was: a later value set meanwhile, here or elsewhere, still wins.
@@ -88,6 +90,19 @@ export function reduce(state: CoreState, event: CoreEvent): CoreState {
         ...cut(state, event.reason, state.epoch ?? 0, event.now),
         resetAt: event.reason === 'reset' ? event.now : state.resetAt,
       };
+    case 'expired': {
+      // As a cut that cuts nothing: the session is left, and everything it held goes to its successor.
+      const values = held(state);
+      const carry: FieldValues = {};
+      for (const field of syncedFields) if (values[field] !== undefined) carry[field] = values[field];
+      return {
+        ...state,
+        phase: { name: 'replacing', reason: 'expired', carry, since: 0 },
+        session: null,
+        stamps: {},
+        checkedAt: 0,
+      };
+    }
     case 'forgotten': {
       // The new epoch cuts the identity others gave before it (this manager's own was cut at the call).
       // What the forgotten session held is kept as this manager's pending values: should it close before

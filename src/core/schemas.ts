@@ -77,6 +77,11 @@ export const storedRecordSchema = z.object({
   checkedAt: z.number(),
   writers: z.catchall(z.object({}), z.number()),
   savedAt: z.number(),
+  // Added after v2 was first written, so optional: a record without them still parses, and an older
+  // reader's object schema passes them by.
+  bornAt: z.optional(z.number()),
+  activeAt: z.optional(z.number()),
+  renewed: z.optional(z.number()),
 });
 
 /** Describes the problems zod found, each with its path: `sessionId: must be a non-empty string`. */

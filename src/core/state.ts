@@ -1,6 +1,7 @@
 import type { StorageError } from '../errors.js';
 import type { Capability, SessionChange, SessionChangeReason, SessionInfo, StorageKind } from '../types.js';
 import { type CutReason, type FieldValues, type SyncedField, syncedFields } from './fields.js';
+import type { Lifetime } from './lifetime.js';
 import type { PendingChanges, Stamps, StoredRecord } from './record.js';
 /**
  * The session core: one manager's state, the closed set of events that change it, and `reduce`. Pure: no I/O,
@@ -20,9 +21,10 @@ export type Phase =
   | { name: 'ready' }
   /**
    * This manager is making a new session for `reason`, carrying the visit values `carry`; an identity
-   * stamped before `since` (the call) is never carried, whichever tab gave it.
+   * stamped before `since` (the call) is never carried, whichever tab gave it. `expired`: the session
+   * outlived its lifetime; its successor carries everything, identity included (`since` 0).
    */
-  | { name: 'replacing'; reason: CutReason; carry: FieldValues; since: number }
+  | { name: 'replacing'; reason: CutReason | 'expired'; carry: FieldValues; since: number }
   | { name: 'failed' }
   | { name: 'destroyed' };
 
@@ -60,19 +62,27 @@ export interface CoreState {
   /** The browser capabilities that refused, each told once: the manager goes on without them. */
   readonly unavailable: readonly Capability[];
   readonly change: SessionChange | null;
+  /** The session's lifetime (the options'); null: sessions last as long as the server keeps them. */
+  readonly lifetime: Lifetime | null;
+  /** When the session was established, and last used in any tab as recorded, on the wall clock (lifetime.ts). */
+  readonly bornAt: number;
+  readonly activeAt: number;
 }
 
 /** Everything that can happen to a manager. `remote` marks what another tab or manager did. */
 export type CoreEvent =
   /** `ready()` (or a method that needs the session) found no session: start, or start again after a failure. */
   | { type: 'start' }
-  /** The stored record, read from the store or received from another manager. */
-  | { type: 'record'; record: StoredRecord | null; remote: boolean; restore?: boolean }
+  /** The stored record, read from the store or received from another manager, at `at` (the wall clock). */
+  | { type: 'record'; record: StoredRecord | null; remote: boolean; restore?: boolean; at: number }
   /** `update()` or `identify()`: new values, stamped at `now`. */
   | { type: 'change'; values: FieldValues; now: number; random: number }
   /** The server acknowledged `sent` on the current session (an Update), answering `session`. */
   | { type: 'acknowledged'; session: SessionInfo; sent: PendingChanges }
-  /** A new session: created with `sent` (a Create), or put by the server in place of the current one. */
+  /**
+   * A new session: created with `sent` (a Create), or put by the server in place of the current one; `now`
+   * stamps, `at` (the wall clock) starts its lifetime.
+   */
   | {
       type: 'established';
       session: SessionInfo;
@@ -81,11 +91,14 @@ export type CoreEvent =
       epoch: number;
       now: number;
       random: number;
+      at: number;
     }
   /** The server confirmed the current session (a Retrieve answered with its id) at `now`. */
   | { type: 'checked'; session: SessionInfo; now: number }
   /** A reset or customer switch begins here: identity changes made so far are cut; the session is forgotten. */
   | { type: 'cut'; reason: CutReason; now: number }
+  /** The session outlived its lifetime (decided under the lock): its successor is being created. */
+  | { type: 'expired' }
   /** This manager forgot the session in the store, at `epoch`: the successor is being created. */
   | { type: 'forgotten'; reason: CutReason; epoch: number; carry: PendingChanges }
   /** The server refused `sent` for good. */
@@ -103,6 +116,7 @@ export function initialState(
   values: FieldValues,
   storage: StorageKind,
   now: number,
+  lifetime: Lifetime | null = null,
 ): CoreState {
   const pending: PendingChanges = {};
   // The options' values are this page's first changes: sent unless the stored session already holds them.
@@ -128,6 +142,9 @@ export function initialState(
     storageError: null,
     unavailable: [],
     change: null,
+    lifetime,
+    bornAt: 0,
+    activeAt: 0,
   };
 }
 

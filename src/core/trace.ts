@@ -11,7 +11,8 @@ export function traceOf(event: CoreEvent, state: CoreState, before: CoreState): 
   return {
     type: event.type,
     sessionId,
-    reason: changed?.reason ?? (event.type === 'cut' ? event.reason : null),
+    reason:
+      changed?.reason ?? (event.type === 'cut' ? event.reason : event.type === 'expired' ? 'expired' : null),
     remote: changed?.remote ?? (event.type === 'record' && event.remote),
     phase: state.phase.name,
     pendingUpdates: pendingCount(state),

@@ -9,6 +9,14 @@ export function preciseNow(): number {
   return performance?.timeOrigin ? performance.timeOrigin + performance.now() : Date.now();
 }
 
+/**
+ * The wall clock, on which a session's lifetime is counted: it goes on through the hours a laptop sleeps,
+ * which `performance.now()` (and so `preciseNow`) does not in most browsers (MDN, "Ticking during sleep").
+ */
+export function wallNow(): number {
+  return Date.now();
+}
+
 /** The `now` and `random` of an event that stamps a change or a session. */
 export function entropy(): { now: number; random: number } {
   return { now: preciseNow(), random: Math.random() };

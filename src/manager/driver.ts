@@ -4,22 +4,21 @@ import { decideChange, type Intent, own } from '../core/plan.js';
 import type { StoredRecord } from '../core/record.js';
 import { recordWriteOf } from '../core/recordWrite.js';
 import { reduce, withdrew } from '../core/reduce.js';
-import { toSnapshot } from '../core/snapshot.js';
 import { type CoreEvent, type CoreState, initialState } from '../core/state.js';
-import { traceOf } from '../core/trace.js';
 import { DestroyedError, type StorageError, toError } from '../errors.js';
 import { pickValues } from '../http/checks.js';
 import { sessionClientFor } from '../http/client.js';
 import type { ChannelMessage } from '../io/channel.js';
-import { entropy, preciseNow, randomId } from '../io/clock.js';
+import { entropy, preciseNow, randomId, wallNow } from '../io/clock.js';
 import { type HubMember, hubFor, releaseHub, type SessionHub } from '../io/hub.js';
 import { withSessionLock } from '../io/lock.js';
 import { storageKindOf } from '../io/store.js';
 import type { Capability, SessionClient, SessionInfo, SessionSnapshot, SnapshotListener } from '../types.js';
+import { SessionActivity } from './activity.js';
 import { SessionCallers } from './callers.js';
 import type { ResolvedOptions } from './options.js';
 import { type PlanContext, runPlans } from './planRunner.js';
-import { report, SnapshotPublisher } from './publisher.js';
+import { SnapshotPublisher } from './publisher.js';
 import { queryKeyOf } from './queryKey.js';
 import { UpdateQueue } from './updateQueue.js';
 
@@ -46,6 +45,7 @@ export class SessionDriver implements HubMember {
   /** Writes of this manager's own changes, in order: they reach the store before anything is sent. */
   #persisting: Promise<unknown> = Promise.resolve();
   #startRead: Promise<StoredRecord | null> = Promise.resolve(null); // the record as first read
+  readonly #activity: SessionActivity | null = null; // with a lifetime only (activity.ts)
 
   /** `onAttach`: what else starts with the manager's first use (the Web Engagement tracker); returns its stop. */
   constructor(options: ResolvedOptions, onAttach: () => () => void = () => () => {}) {
@@ -68,9 +68,16 @@ export class SessionDriver implements HubMember {
       coalesceMs: options.coalesceMs,
     });
     const storage = storageKindOf(options.storage, options.indexedDB);
-    this.#state = initialState(this.owner, pickValues(options), storage, preciseNow());
-    this.#view = new SnapshotPublisher(toSnapshot(this.#state, null));
+    this.#state = initialState(this.owner, pickValues(options), storage, preciseNow(), options.lifetime);
+    this.#view = new SnapshotPublisher(this.#state, { ...options, queryKey: this.queryKey });
     if (idRefused) this.onUnavailable('crypto.randomUUID', toError(idRefused));
+    if (options.lifetime)
+      this.#activity = new SessionActivity({
+        context: () => this.#planContext(this.#attach(undefined, false)),
+        renew: () => this.#locked({ type: 'establish' }),
+        session: () => this.#ready(),
+        fail: (error) => this.#fail(error),
+      });
   }
 
   get snapshot(): SessionSnapshot {
@@ -85,12 +92,19 @@ export class SessionDriver implements HubMember {
     return this.#abort.signal.aborted;
   }
 
+  /** A use of the session (`ready()`, `manager.fetch`): what a lifetime counts (activity.ts). */
   ready(): Promise<SessionInfo> {
+    const session = this.#ready();
+    this.#activity?.used();
+    return session;
+  }
+
+  #ready(): Promise<SessionInfo> {
     if (this.destroyed) return Promise.reject(new DestroyedError());
     const shown = this.readySession();
-    if (shown) return Promise.resolve(shown);
+    if (shown) return this.#activity?.expired() ? this.#activity.renewed() : Promise.resolve(shown);
     const called = this.#callers.ready();
-    this.#start();
+    this.#dispatch({ type: 'start' }); // #run follows
     return called;
   }
 
@@ -124,7 +138,7 @@ export class SessionDriver implements HubMember {
   /** A new session in place of `lostId`: one recovery per lost id, planned under the lock. */
   async recover(lostId: string): Promise<SessionInfo> {
     await this.#locked({ type: 'lost', sessionId: lostId });
-    return this.ready();
+    return this.#ready();
   }
 
   destroy(): void {
@@ -135,6 +149,7 @@ export class SessionDriver implements HubMember {
     this.#callers.failAll(error);
     this.#queue.stop();
     this.#unwatch?.();
+    this.#activity?.stop();
     this.#view.dispose();
     const hub = this.#hub;
     // The last change written first: the others then find it in the store when told this one is gone.
@@ -145,7 +160,7 @@ export class SessionDriver implements HubMember {
   onMessage(message: ChannelMessage): void {
     if (this.destroyed) return;
     if (message.type === 'record') {
-      this.#dispatch({ type: 'record', record: message.record, remote: true });
+      this.#dispatch({ type: 'record', record: message.record, remote: true, at: wallNow() });
       if (this.#hasOwnWork()) this.#queue.flush();
     } else if (
       message.type === 'gone' &&
@@ -169,19 +184,7 @@ export class SessionDriver implements HubMember {
     const state = reduce(before, event);
     if (state === before) return;
     this.#state = state;
-    const shown = this.#view.snapshot.session;
-    const snapshot = toSnapshot(state, this.#view.snapshot);
-    this.#view.set(snapshot);
-    if (snapshot.session !== shown) this.#options.queryClient?.setQueryData(this.queryKey, snapshot.session);
-    const { onEvent } = this.#options;
-    // The application's callback must not break the manager: its error goes where uncaught errors go.
-    if (onEvent) {
-      try {
-        onEvent(traceOf(event, state, before));
-      } catch (error) {
-        report(error);
-      }
-    }
+    this.#view.publish(state, event, before);
     this.#callers.settle(state, this.readySession());
     // A change of this manager's withdrawn by what another tab did (a reset): the store, and so the other
     // tabs, must stop counting it as pending.
@@ -200,10 +203,11 @@ export class SessionDriver implements HubMember {
     const fields = decision.type === 'held' ? [] : syncedFields.filter((field) => decision.values[field]);
     if (decision.type === 'held' || fields.length === 0) return this.ready();
     this.#attach();
+    this.#activity?.used();
     this.#dispatch({ type: 'change', values: decision.values, ...entropy() });
     const done = this.#callers.change({ fields, stamp: this.#state.clock });
     const session = this.#state.session;
-    if (!session) this.#start();
+    if (!session) this.#dispatch({ type: 'start' }); // #run follows
     this.#persist();
     // The snapshot shows why; the caller hears from `done`.
     if (decision.type === 'switch') this.replace('customer-changed').catch(() => {});
@@ -231,11 +235,6 @@ export class SessionDriver implements HubMember {
     return this.#persisting;
   }
 
-  /** The page-load path: one store read; a usable session ends it, otherwise the lock decides. */
-  #start(): void {
-    this.#dispatch({ type: 'start' });
-  }
-
   /**
    * The start, begun by `#dispatch` whenever the phase moves into `starting` (a first use, a use after a
    * failure, another tab's reset): one store read; a usable session ends it, otherwise the lock decides.
@@ -253,7 +252,7 @@ export class SessionDriver implements HubMember {
     const start = async () => {
       const record = await reading;
       this.#throwIfDestroyed();
-      if (reading) this.#dispatch({ type: 'record', record, remote: false, restore: true });
+      if (reading) this.#dispatch({ type: 'record', record, remote: false, restore: true, at: wallNow() });
       if (this.#state.session) {
         // In the next task, once the application has taken its session: what follows never competes with
         // the page's own first work, and no request leaves before ready() has resolved.
@@ -277,6 +276,7 @@ export class SessionDriver implements HubMember {
     const session = this.#state.session;
     if (!session || this.destroyed) return;
     this.#attach(hub);
+    this.#activity?.used(); // the page load's ready()
     const others = syncedFields.some(
       (f) => this.#state.pending[f] && this.#state.pending[f]?.owner !== this.owner,
     );
@@ -305,7 +305,7 @@ export class SessionDriver implements HubMember {
   /** The mutation's work: sends this manager's changes under the lock. */
   async #deliver(): Promise<void> {
     await this.#persisting;
-    await this.ready();
+    await this.#ready();
     await this.#locked({ type: 'deliver' });
   }
 
@@ -383,7 +383,7 @@ export class SessionDriver implements HubMember {
 
   #catchUp(hub: SessionHub): void {
     hub.read().then(
-      (record) => this.#dispatch({ type: 'record', record, remote: true }),
+      (record) => this.#dispatch({ type: 'record', record, remote: true, at: wallNow() }),
       () => {},
     );
   }

@@ -1,4 +1,5 @@
 import type { QueryClient } from '@tanstack/query-core';
+import type { Lifetime } from '../core/lifetime.js';
 import { checkValues } from '../http/checks.js';
 import { resolveTimeout } from '../http/client.js';
 import { resolveRetryPolicy } from '../http/retryPolicy.js';
@@ -39,6 +40,8 @@ export interface ResolvedOptions {
   readonly locks: LockManagerLike | null;
   readonly BroadcastChannel: ChannelSource | null;
   readonly onEvent: ((event: SessionEvent) => void) | undefined;
+  /** `idleTimeoutMs` and `maxAgeMs` (Infinity for the one not given); null when neither is. */
+  readonly lifetime: Lifetime | null;
 }
 
 export const defaults = Object.freeze({
@@ -74,6 +77,9 @@ export function resolveOptions(options: SessionManagerOptions, page?: string): R
     throw new TypeError('indexedDB must be an IDBFactory');
   }
   const channel = options.BroadcastChannel;
+  const never = Number.POSITIVE_INFINITY;
+  const idleMs = numberOption('idleTimeoutMs', options.idleTimeoutMs, never, '> 0');
+  const maxAgeMs = numberOption('maxAgeMs', options.maxAgeMs, never, '> 0');
   const key = `${server.baseUrl}|${server.tenantId ?? ''}`;
   return Object.freeze({
     server,
@@ -102,6 +108,7 @@ export function resolveOptions(options: SessionManagerOptions, page?: string): R
     locks: options.locks === undefined ? pageGlobal(() => globalThis.navigator?.locks) : options.locks,
     BroadcastChannel: channel === undefined ? pageGlobal(() => globalThis.BroadcastChannel) : channel,
     onEvent: options.onEvent,
+    lifetime: idleMs < never || maxAgeMs < never ? { idleMs, maxAgeMs } : null,
   });
 }
 

@@ -6,9 +6,9 @@ import { reduce } from '../core/reduce.js';
 import type { CoreEvent, CoreState } from '../core/state.js';
 import { isSessionError, isSessionErrorWithCode, toError } from '../errors.js';
 import { resolveRetryPolicy } from '../http/retryPolicy.js';
-import { entropy, preciseNow } from '../io/clock.js';
+import { entropy, preciseNow, wallNow } from '../io/clock.js';
 import type { HubMember, SessionHub } from '../io/hub.js';
-import type { SessionClient, SessionInfo } from '../types.js';
+import type { SessionChangeReason, SessionClient, SessionInfo } from '../types.js';
 
 /**
  * Carrying out a plan (core/plan.ts): the server call it needs, then its outcome stored, told to the other
@@ -43,7 +43,7 @@ export async function runPlans(driver: PlanContext, intent: Intent): Promise<voi
   // What the store holds is taken in once per record: the fresh read, then each write's merged result.
   let absorbed: StoredRecord | null | undefined;
   const absorb = () => {
-    if (record !== absorbed) driver.dispatch({ type: 'record', record, remote: true });
+    if (record !== absorbed) driver.dispatch({ type: 'record', record, remote: true, at: wallNow() });
     absorbed = record;
   };
   // Each plan moves the state on (a session, an acknowledgement, a check); the bound is a safety net.
@@ -52,9 +52,8 @@ export async function runPlans(driver: PlanContext, intent: Intent): Promise<voi
     const owners = syncedFields.flatMap((field) => driver.state.pending[field]?.owner ?? []);
     const alive = await hub.alive(owners);
     driver.throwIfDestroyed();
-    const next = plan(driver.state, record, intents[intents.length - 1] as Intent, (owner) =>
-      alive.has(owner),
-    );
+    const intent = intents[intents.length - 1] as Intent;
+    const next = plan(driver.state, record, intent, (owner) => alive.has(owner), wallNow());
     if (next.type === 'none') {
       intents.pop();
       continue;
@@ -95,11 +94,21 @@ export async function carryOut(
         clock: driver.state.clock,
         epoch,
         pending: own(driver.state),
-        session: { session: null, stamps: {}, reason: next.reason, checkedAt: 0 },
+        session: { session: null, stamps: {}, reason: next.reason, checkedAt: 0, bornAt: 0 },
       });
       hub.post(driver.member, { type: 'record', record: forgotten });
       return { record: await create(driver, next, epoch) };
     }
+    case 'renew':
+      // Left here at once (ready() waits for the successor); the other tabs find it past its lifetime too.
+      driver.dispatch({ type: 'expired' });
+      try {
+        return { record: await create(driver, { ...next, reason: 'expired' }, driver.state.epoch ?? 0) };
+      } catch (error) {
+        // No session is left to use: the next use starts afresh rather than wait on this renewal.
+        driver.dispatch({ type: 'failed', error: toError(error) });
+        throw error;
+      }
     case 'retrieve': {
       let answer: SessionInfo;
       try {
@@ -138,7 +147,7 @@ export async function carryOut(
 /** A Create with what the plan carries, its session established at `epoch`. */
 async function create(
   driver: PlanContext,
-  next: Extract<Plan, { type: 'create' | 'replace' }>,
+  next: { reason: SessionChangeReason; sent: PendingChanges },
   epoch: number,
 ): Promise<StoredRecord> {
   const answer = await driver.client.create(valuesOf(next.sent), { signal: driver.signal });
@@ -149,6 +158,7 @@ async function create(
     reason: next.reason,
     epoch,
     ...entropy(),
+    at: wallNow(),
   });
 }
 
@@ -161,6 +171,7 @@ function replaced(driver: PlanContext, answer: SessionInfo, sent: PendingChanges
     reason: 'replaced',
     epoch: driver.state.epoch ?? 0,
     ...entropy(),
+    at: wallNow(),
   };
 }
 

@@ -1,8 +1,20 @@
-import type { SessionSnapshot, SnapshotListener } from '../types.js';
+import type { QueryClient } from '@tanstack/query-core';
+import { toSnapshot } from '../core/snapshot.js';
+import type { CoreEvent, CoreState } from '../core/state.js';
+import { traceOf } from '../core/trace.js';
+import type { SessionEvent, SessionSnapshot, SnapshotListener } from '../types.js';
+
+/** Where else a state is shown: the application's QueryClient, under the manager's key, and its trace. */
+export interface PublisherOptions {
+  readonly queryClient: QueryClient | undefined;
+  readonly queryKey: readonly unknown[];
+  readonly onEvent: ((event: SessionEvent) => void) | undefined;
+}
 
 /**
- * The snapshot and its listeners. A snapshot is frozen and replaced, never changed, so `getSnapshot()`
- * returns the same object until something changes (what React's `useSyncExternalStore` needs).
+ * What the outside sees of the manager's state: the snapshot and its listeners, the session in the
+ * application's query cache, the `onEvent` trace. A snapshot is frozen and replaced, never changed, so
+ * `getSnapshot()` returns the same object until something changes (what React's `useSyncExternalStore` needs).
  *
  * Listeners run in a microtask after the change, with the latest snapshot: never in the middle of the
  * manager's own work, so a listener that calls back into the manager cannot deadlock it or see half a
@@ -12,20 +24,35 @@ export class SnapshotPublisher {
   #snapshot: SessionSnapshot;
   #listeners = new Set<SnapshotListener>();
   #scheduled = false;
+  readonly #options: PublisherOptions;
 
-  constructor(initial: SessionSnapshot) {
-    this.#snapshot = initial;
+  constructor(initial: CoreState, options: PublisherOptions) {
+    this.#snapshot = toSnapshot(initial, null);
+    this.#options = options;
   }
 
   get snapshot(): SessionSnapshot {
     return this.#snapshot;
   }
 
-  /** Publishes `next` (frozen by the core), unless it is the snapshot already shown. */
-  set(next: SessionSnapshot): void {
-    if (next === this.#snapshot) return;
-    this.#snapshot = next;
-    this.#schedule();
+  /** Shows `state`, which `event` made of `before`: the snapshot (unless unchanged), the cache, the trace. */
+  publish(state: CoreState, event: CoreEvent, before: CoreState): void {
+    const shown = this.#snapshot.session;
+    const next = toSnapshot(state, this.#snapshot);
+    if (next !== this.#snapshot) {
+      this.#snapshot = next;
+      this.#schedule();
+    }
+    const { queryClient, queryKey, onEvent } = this.#options;
+    if (next.session !== shown) queryClient?.setQueryData(queryKey, next.session);
+    // The application's callback must not break the manager: its error goes where uncaught errors go.
+    if (onEvent) {
+      try {
+        onEvent(traceOf(event, state, before));
+      } catch (error) {
+        report(error);
+      }
+    }
   }
 
   subscribe(listener: SnapshotListener): () => void {

@@ -8,7 +8,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { startBenchPages } from './benchPages';
 import { BenchTable, wrap, writeBenchSection } from './benchTable';
-import { measureBursts, measureFetch, measureHeap } from './inUse';
+import { measureBursts, measureFetch, measureFetchLifetime, measureHeap } from './inUse';
 import { measureColdTabs, measureWarmStart } from './startUp';
 import { measureWarmStartPhases } from './warmStartPhases';
 
@@ -56,6 +56,7 @@ export async function main(): Promise<void> {
     await part('warm start phases', () => measureWarmStartPhases(bench, table, size.phaseLoads));
     await part('six cold tabs', () => measureColdTabs(bench, table, size.coldRounds));
     await part('manager.fetch', () => measureFetch(bench, table, size.fetch));
+    await part('manager.fetch with a lifetime', () => measureFetchLifetime(bench, table, size.fetch));
     await part('update bursts', () => measureBursts(bench, table, size.burstRounds));
     await part('heap', () => measureHeap(bench, table));
   } finally {

@@ -12,10 +12,10 @@ export interface BenchPages {
   server: KnowledgeServer;
   browser: Browser;
   /**
-   * The library's page with `managers` started as its module runs, or when the bench says so (`later`); none:
-   * the bench drives the page.
+   * The library's page with `managers` started as its module runs, or when the bench says so (`later`), with
+   * the recommended session lifetime when `lifetime`; none: the bench drives the page.
    */
-  libraryUrl(managers: number, later?: boolean): string;
+  libraryUrl(managers: number, later?: boolean, lifetime?: boolean): string;
   /** The page without the library: the warm floor, or the cold-start control; `later` as above. */
   floorUrl(mode: 'warm' | 'cold', later?: boolean): string;
   close(): Promise<void>;
@@ -70,7 +70,8 @@ export async function startBenchPages(): Promise<BenchPages> {
   return {
     server,
     browser,
-    libraryUrl: (managers, later) => `${origin}/library.html?managers=${managers}${later ? '&later' : ''}`,
+    libraryUrl: (managers, later, lifetime) =>
+      `${origin}/library.html?managers=${managers}${later ? '&later' : ''}${lifetime ? '&lifetime' : ''}`,
     floorUrl: (mode, later) => `${origin}/floor.html?${mode}${later ? '&later' : ''}`,
     async close() {
       await browser.close();

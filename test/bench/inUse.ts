@@ -87,6 +87,62 @@ export async function measureFetch(
 }
 
 /**
+ * manager.fetch with the recommended session lifetime against manager.fetch without one, in one page on one
+ * session (two managers of the server), in pairs whose order alternates, as `measureFetch` does: what the
+ * check and the recording of each use cost a request.
+ */
+export async function measureFetchLifetime(
+  bench: BenchPages,
+  table: BenchTable,
+  { rounds, pairs }: { rounds: number; pairs: number },
+): Promise<void> {
+  const { page, close } = await readyPage(bench);
+  await page.evaluate(async () => {
+    const bench = window.benchLibrary;
+    bench.lived = bench.gkc.createSessionManager({ baseUrl: '/gks-server/v1', ...bench.lifetime });
+    await bench.lived.ready();
+  });
+  const round = (size: number) =>
+    page.evaluate(async (n) => {
+      const { manager, lived } = window.benchLibrary as Required<typeof window.benchLibrary>;
+      const without: number[] = [];
+      const withLifetime: number[] = [];
+      const time = async (from: NonNullable<typeof manager>, into: number[]) => {
+        const began = performance.now();
+        await (await from.fetch('kbs/support/top')).arrayBuffer();
+        into.push(performance.now() - began);
+      };
+      for (let i = 0; i < n; i++) {
+        const plainCall = () => time(manager as NonNullable<typeof manager>, without);
+        const livedCall = () => time(lived as NonNullable<typeof lived>, withLifetime);
+        if (i % 2) await plainCall().then(livedCall);
+        else await livedCall().then(plainCall);
+      }
+      return { without, withLifetime };
+    }, size);
+  await round(Math.max(20, pairs / 2));
+  const ratios: number[] = [];
+  for (let i = 0; i < rounds; i++) {
+    const { without, withLifetime } = await round(pairs);
+    ratios.push(median(withLifetime) / median(without));
+  }
+  await close();
+  const ratio = median(ratios);
+  table.add({
+    measure: 'manager.fetch with a lifetime / without, median of per-round ratios of medians',
+    value: ratio,
+    unit: 'x',
+    target: { op: '<=', limit: 1.05 },
+    timing: true,
+    how: `${spread(ratios, 'x', 'round')}, ${pairs} interleaved pairs each`,
+  });
+  table.note(
+    `With a session lifetime, \`manager.fetch\` took ${format(ratio, 'x')} times its time without one ` +
+      '(the check of each use, and its recording once every 3 minutes).',
+  );
+}
+
+/**
  * Bursts of 40 and 100 update() calls, all in one turn or 1 ms apart: how many Update requests reach the
  * server. Each round is a fresh profile whose manager takes the four bursts one after the other.
  */

@@ -1,3 +1,4 @@
+import { focusManager } from '@tanstack/query-core';
 import type fc from 'fast-check';
 import type { SessionManager } from '../../src/index';
 import type { ScriptedServer } from './scriptedServer';
@@ -12,6 +13,9 @@ export interface Real {
   pending: (() => string | null)[];
   clock(): number;
   sleep(ms: number): Promise<void>;
+  /** The run's simulated time. */
+  now(): number;
+  jump(ms: number): void;
 }
 
 /** What the commands did, for the invariants checked after the run. */
@@ -22,6 +26,10 @@ export interface Model {
   resets: { at: number; successor: Promise<string | null> }[];
   identifies: number;
   forgets: number;
+  /** When a tab used its session (ready, update, identify, fetch), on the simulated time. */
+  uses: number[];
+  /** Long pauses (`sleep`): each may let the session expire once. */
+  sleeps: number;
 }
 
 export class Step implements fc.AsyncCommand<Model, Real> {
@@ -53,17 +61,26 @@ const keep = (real: Real, promise: Promise<unknown>, label: string) => {
 };
 const at = (real: Real, tab: number) => real.managers[tab] as SessionManager;
 
+/** A use of the session: what a lifetime counts. */
+const used = (model: Model, real: Real) => model.uses.push(real.now());
+
 /** The commands, by name: the property draws them, a regression lists them. */
 export const step = {
-  start: (t: number) => new Step(`start(${t})`, (_m, real) => keep(real, at(real, t).ready(), `ready(${t})`)),
+  start: (t: number) =>
+    new Step(`start(${t})`, (model, real) => {
+      used(model, real);
+      keep(real, at(real, t).ready(), `ready(${t})`);
+    }),
   update: (t: number, field: 'visitId' | 'globalVisitId') =>
     new Step(`update(${t}, ${field})`, (model, real) => {
+      used(model, real);
       const value = `${field === 'visitId' ? 'v' : 'g'}${real.clock()}`;
       model.latest[field] = value;
       keep(real, at(real, t).update({ [field]: value }), `update(${t}, ${value})`);
     }),
   identify: (t: number) =>
     new Step(`identify(${t})`, (model, real) => {
+      used(model, real);
       const moment = real.clock();
       const customerId = `c${moment}`;
       model.identified.push({ customerId, at: moment });
@@ -86,7 +103,10 @@ export const step = {
       real.managers[t] = real.open(t);
     }),
   fetch: (t: number) =>
-    new Step(`fetch(${t})`, (_m, real) => keep(real, at(real, t).fetch('kbs/_dflt/top'), `fetch(${t})`)),
+    new Step(`fetch(${t})`, (model, real) => {
+      used(model, real);
+      keep(real, at(real, t).fetch('kbs/_dflt/top'), `fetch(${t})`);
+    }),
   down: new Step('server down', (_m, real) => {
     real.server.down = true;
   }),
@@ -101,4 +121,21 @@ export const step = {
     real.server.forget();
   }),
   pause: (ms: number) => new Step(`pause(${ms})`, (_m, real) => real.sleep(ms)),
+  /** A long quiet time: no tab is used while the browser's clock and timers go on. */
+  sleep: (ms: number) =>
+    new Step(`sleep(${ms})`, (model, real) => {
+      model.sleeps += 1;
+      return real.sleep(ms);
+    }),
+  /** The machine sleeps: no timer fires, then the clock jumps and every overdue timer fires at once. */
+  suspend: (ms: number) =>
+    new Step(`suspend(${ms})`, (model, real) => {
+      model.sleeps += 1;
+      real.jump(ms);
+    }),
+  /** The tabs come back to the foreground (the window was hidden): each checks its session's lifetime. */
+  foreground: new Step('foreground', () => {
+    focusManager.setFocused(false);
+    focusManager.setFocused(undefined);
+  }),
 };

@@ -12,6 +12,8 @@ export interface ScriptedSession {
   globalVisitId?: string;
   /** Creation order, shared with the model's command clock. */
   createdAt: number;
+  /** When it was made, on the run's simulated time. */
+  bornAt: number;
 }
 
 export interface LoggedCall {
@@ -21,6 +23,8 @@ export interface LoggedCall {
   agentId: string | null;
   body: Record<string, unknown>;
   status: number;
+  /** When the library sent it, on the run's simulated time (it reaches the server after a delay). */
+  sentAt: number;
 }
 
 export class ScriptedServer {
@@ -33,17 +37,20 @@ export class ScriptedServer {
   readonly #clock: () => number;
   readonly #delay: () => number;
   readonly #sleep: (ms: number) => Promise<void>;
+  readonly #now: () => number;
 
-  /** `delay` draws each answer's wait; `sleep` waits it (on the run's simulated time). */
+  /** `delay` draws each answer's wait; `sleep` waits it and `now` reads it (the run's simulated time). */
   constructor(
     readonly version: '9' | '8.5.0' | '8.5.1',
     clock: () => number,
     delay: () => number,
     sleep: (ms: number) => Promise<void>,
+    now: () => number = () => 0,
   ) {
     this.#clock = clock;
     this.#delay = delay;
     this.#sleep = sleep;
+    this.#now = now;
   }
 
   forget(): void {
@@ -54,6 +61,7 @@ export class ScriptedServer {
     const url = new URL(input instanceof Request ? input.url : String(input));
     const header = headerReader(init.headers);
     const method = (init.method ?? 'GET').toUpperCase();
+    const sentAt = this.#now();
     await this.#sleep(this.#delay());
     if (init.signal?.aborted) throw init.signal.reason;
     if (this.down) throw new TypeError('Failed to fetch');
@@ -66,7 +74,7 @@ export class ScriptedServer {
       match && match[1] !== 'new'
         ? decodeURIComponent(match[1] as string)
         : url.searchParams.get('sessionId');
-    const entry: LoggedCall = { call, sessionId, ...identity, body, status: 200 };
+    const entry: LoggedCall = { call, sessionId, ...identity, body, status: 200, sentAt };
     this.log.push(entry);
     const answer = (status: number, payload: unknown) => {
       entry.status = status;
@@ -97,7 +105,11 @@ export class ScriptedServer {
   };
 
   #create(identity: Record<string, string | null>, body: Record<string, unknown>): ScriptedSession {
-    const session: ScriptedSession = { sessionId: `s${++this.#ids}`, createdAt: this.#clock() };
+    const session: ScriptedSession = {
+      sessionId: `s${++this.#ids}`,
+      createdAt: this.#clock(),
+      bornAt: this.#now(),
+    };
     this.#assign(session, identity, body);
     this.sessions.set(session.sessionId, session);
     this.created.push(session);

@@ -34,6 +34,11 @@ export class VirtualTime {
   readonly clearInterval = this.clearTimeout;
   readonly sleep = (ms: number): Promise<void> => new Promise((resolve) => this.setTimeout(resolve, ms));
 
+  /** The machine slept `ms`: the clock jumps, and every timer due meanwhile fires late, in order, at once. */
+  jump(ms: number): void {
+    this.now += ms;
+  }
+
   /** Drops every timer left (a run's leftovers: garbage collection, races already won). */
   clear(): void {
     this.#heap = [];
@@ -58,7 +63,7 @@ export class VirtualTime {
     let timer = this.#pop();
     while (timer?.cancelled) timer = this.#pop();
     if (!timer) return;
-    this.now = timer.due;
+    this.now = Math.max(this.now, timer.due);
     if (timer.every > 0) {
       timer.due += timer.every;
       timer.order = this.#order++;
