@@ -64,7 +64,7 @@ module.exports = {
       name: 'devtools-through-the-entry',
       comment:
         "src/devtools/ works from the manager's public surface, src/index.ts (its types: that it takes no code is " +
-        "held by npm run size, where the devtools entry would carry the library's 14 KB).",
+        "held by npm run size, where the devtools entry would carry the library's 16 KB).",
       severity: 'error',
       from: { path: '^src/devtools/' },
       to: { path: ['^src/(core|io|http|manager|utils|react)/', '^src/(types|errors)\\.ts$'] },

@@ -169,3 +169,32 @@ describe('the pending changes by field', () => {
     server.faults = {};
   });
 });
+
+describe('the timeline', () => {
+  it('names the browser capability a manager goes on without', async () => {
+    const { baseUrl } = await startStandIn();
+    unmount = mountDevtools(undefined, { open: true });
+    const refused = () => {
+      throw new DOMException('The channel is refused here', 'SecurityError');
+    };
+    const manager = create({ baseUrl, storage: 'memory', retry: fastRetry, BroadcastChannel: refused });
+    managers.push(manager);
+    await manager.ready();
+    const root = document.querySelector('[data-gkc-session-devtools]')?.shadowRoot;
+    const timeline = [...(root?.querySelectorAll<HTMLElement>('[role="tab"]') ?? [])].find((tab) =>
+      tab.textContent?.startsWith('Timeline'),
+    );
+    await vi.waitFor(() => {
+      timeline?.click();
+      const rows = [...(root?.querySelectorAll('[role="tabpanel"]:not([hidden]) tbody tr') ?? [])].map(
+        (row) => [...row.querySelectorAll('td')].map((cell) => cell.textContent),
+      );
+      expect(rows).toContainEqual(
+        expect.arrayContaining([
+          'unavailable',
+          'BroadcastChannel: SecurityError: The channel is refused here',
+        ]),
+      );
+    }, patience);
+  });
+});

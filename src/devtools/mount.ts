@@ -299,6 +299,7 @@ function eventRow(entry: Entry, event: SessionEvent, at: number): TraceEventRow 
     remote: event.remote,
     phase: event.phase,
     pendingUpdates: event.pendingUpdates,
+    capability: event.capability,
     error: error && {
       name: error.name,
       message: error.message,

@@ -21,6 +21,8 @@ export interface TraceEventRow extends TraceSource {
   remote: boolean;
   phase: string;
   pendingUpdates: number;
+  /** For `unavailable` and `storage-failed`: the browser capability the manager goes on without. */
+  capability: string | null;
   error: TraceError | null;
 }
 

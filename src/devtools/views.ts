@@ -108,7 +108,7 @@ export function timelineView(rows: readonly TraceEventRow[]): Node {
       row.remote ? 'yes' : '',
       row.phase,
       String(row.pendingUpdates),
-      row.error ? `${row.error.name}: ${row.error.message}` : '',
+      [row.capability, row.error && `${row.error.name}: ${row.error.message}`].filter(Boolean).join(': '),
     ]),
   );
 }

@@ -13,11 +13,11 @@ const root = fileURLToPath(new URL('../..', import.meta.url));
 // Raised from 14.0 and 21.8: main had grown past them (15.2 and 22.9 KB, embedding and the capabilities), and
 // the session lifetime (issue 21: idleTimeoutMs, maxAgeMs) costs about 1.0 KB more.
 // The devtools' (issue 22): under 10 KB for the whole entry, a panel that loads only in pages that import it
-// (less than the library it inspects, whose own code is 14 KB: a tool must not weigh more than its subject);
+// (less than the library it inspects, whose own code is over 16 KB: a tool must not outweigh its subject);
 // 0.5 KB for `withDevtools` alone, which is what an application pays that wraps its managers in every build
 // and mounts the panel only in development (its bundler then drops `mountDevtools` and all it needs).
 const budgets = { own: undefined, bundle: 20 * 1024, devtools: 10 * 1024, wrapper: 0.5 * 1024 };
-const ceilings = { own: 16.2 * 1024, bundle: 24.0 * 1024, devtools: 8.1 * 1024, wrapper: 0.4 * 1024 };
+const ceilings = { own: 16.2 * 1024, bundle: 24.0 * 1024, devtools: 8.2 * 1024, wrapper: 0.4 * 1024 };
 
 /**
  * Minified ES bundle of `entry` (a module of src/), with the dependencies inside it or left as imports;

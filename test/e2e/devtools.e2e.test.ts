@@ -87,7 +87,8 @@ describe.each(demoEngines)('the demo’s Devtools switch in %s', { timeout: 60_0
   });
 
   beforeEach(async () => {
-    context = await browser.newContext();
+    // Wide, so that the session card (and the switch in it) is in view: below 861 px it is behind a tab.
+    context = await browser.newContext({ viewport: { width: 1280, height: 800 } });
   });
 
   afterEach(async () => {
@@ -108,7 +109,8 @@ describe.each(demoEngines)('the demo’s Devtools switch in %s', { timeout: 60_0
       .poll(async () => (await panel(first))?.timeline)
       .toEqual(expect.arrayContaining([expect.objectContaining({ Tab: 'tab 2', Event: 'start' })]));
     await second.getByLabel('Search the help centre').fill('reset password');
-    await second.getByRole('button', { name: 'Search', exact: true }).click();
+    // The form's own button (the narrow layout has a Search tab too).
+    await second.locator('#search-form button[type="submit"]').click();
     await second.locator('#results .result').first().waitFor();
 
     await expect
@@ -130,8 +132,9 @@ describe.each(demoEngines)('the demo’s Devtools switch in %s', { timeout: 60_0
   ]) {
     it(`has no axe-core violations with the panel open over the demo at ${viewport.width} px`, async () => {
       const page = await openDemo();
-      await page.setViewportSize(viewport);
+      // Switched on wide, then narrowed.
       await page.getByLabel('Devtools', { exact: true }).check();
+      await page.setViewportSize(viewport);
       // Opened by reading it.
       await expect.poll(async () => (await panel(page))?.label).toBe('tab 1');
       await page.addScriptTag({ content: axe.source });
