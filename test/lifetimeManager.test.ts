@@ -223,6 +223,16 @@ describe('without a lifetime', () => {
     lived.destroy();
     m.destroy();
     expect(listeners()).toBe(none);
+    // A destroyed manager's calls neither listen nor write.
+    const writes = timed.writes;
+    await expect(lived.fetch('kbs/support/top')).rejects.toMatchObject({ name: 'DestroyedError' });
+    await expect(lived.ready()).rejects.toMatchObject({ name: 'DestroyedError' });
+    const unused = manager({ baseUrl, storage: countingStore(), idleTimeoutMs: 100 });
+    unused.destroy();
+    await expect(unused.ready()).rejects.toMatchObject({ name: 'DestroyedError' });
+    await tick(20);
+    expect(listeners()).toBe(none);
+    expect(timed.writes).toBe(writes);
   });
 
   it('refuses a limit that is not a positive number', () => {
