@@ -1,7 +1,8 @@
 // `npm run check:deps`: the library's layers, checked on every CI run. Each layer imports only those below:
 // types.ts and errors.ts, then utils/, then core/ (pure), then io/ and http/ (side by side, neither importing
 // the other), then manager/, then the entries (index.ts and the subpath entries). The React binding, react/,
-// uses the library through index.ts alone, and nothing else in src/ imports React or the binding. No circle
+// uses the library through index.ts alone, and nothing else in src/ imports React or the binding. The
+// devtools, devtools/, use it through index.ts alone too, and nothing else imports them. No circle
 // anywhere in src/ or tools/, type-only imports included: a type in the wrong file is a circle too.
 /** @type {import('dependency-cruiser').IConfiguration} */
 module.exports = {
@@ -58,6 +59,22 @@ module.exports = {
       severity: 'error',
       from: { path: '^src/', pathNot: '^src/react/' },
       to: { path: ['^src/react/', 'node_modules/react(-dom)?/'] },
+    },
+    {
+      name: 'devtools-through-the-entry',
+      comment:
+        "src/devtools/ works from the manager's public surface, src/index.ts (its types: that it takes no code is " +
+        "held by npm run size, where the devtools entry would carry the library's 14 KB).",
+      severity: 'error',
+      from: { path: '^src/devtools/' },
+      to: { path: ['^src/(core|io|http|manager|utils|react)/', '^src/(types|errors)\\.ts$'] },
+    },
+    {
+      name: 'library-free-of-devtools',
+      comment: 'Nothing else imports the devtools: the main entry does not grow by a byte with them.',
+      severity: 'error',
+      from: { path: '^src/', pathNot: '^src/devtools/' },
+      to: { path: '^src/devtools/' },
     },
   ],
   options: {

@@ -4,9 +4,14 @@ export default defineConfig({
   build: {
     target: 'es2022',
     lib: {
-      // Two entries, one build: the React binding imports the library's entry, which stays a module of its
-      // own (dist/gkc-session.js), so that an application importing both has one copy of the library.
-      entry: { 'gkc-session': 'src/index.ts', react: 'src/react/index.ts' },
+      // Entries of one build: the React binding imports the library's entry, which stays a module of its own
+      // (dist/gkc-session.js), so that an application importing both has one copy of the library; the devtools
+      // import only its types, and the library never imports them.
+      entry: {
+        'gkc-session': 'src/index.ts',
+        react: 'src/react/index.ts',
+        devtools: 'src/devtools/index.ts',
+      },
       formats: ['es'],
       fileName: (_format, name) => `${name}.js`,
     },

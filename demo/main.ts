@@ -7,12 +7,13 @@ import {
   readKnowledgeAnswer,
   type SessionSnapshot,
 } from '../src/index';
+import { withDevtoolsSwitch } from './devtools';
 import { panelTabs } from './panelTabs';
 
 /** The trace lines that are answers of the server to this page's session calls. */
 const answered = new Set(['acknowledged', 'established', 'checked']);
 
-const manager = createSessionManager({
+const manager = withDevtoolsSwitch(createSessionManager)({
   baseUrl: '/gks-server/v1',
   // Short backoff so that the server toggles show recovery within seconds.
   retry: { attempts: 3, minDelayMs: 300, maxDelayMs: 3000 },

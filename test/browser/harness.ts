@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { fileURLToPath } from 'node:url';
-import { build } from 'vite';
+import { build, type Plugin } from 'vite';
 import { createKnowledgeServer, type KnowledgeServer } from '../server/knowledgeServer';
 import { type Engine, type EngineName, type EnginePage, launchEngine, type Profile } from './engines';
 import { offlineEmulationScript } from './webkitEngine';
@@ -15,9 +15,14 @@ export { chromiumArgs, chromiumPath, launchChromium } from './engines';
 
 /**
  * Bundles `entry` (and what it imports) into one ES module, in memory. `development` bundles what a dev server
- * would serve: React's development build, with Strict Mode's double effects and its hydration warnings.
+ * would serve: React's development build, with Strict Mode's double effects and its hydration warnings. The
+ * package says it has no side effects (`sideEffects: false`), which would drop a test module imported only for
+ * its effects: `testModulesRun` keeps those of this folder.
  */
-export async function bundle(entry: string, { minify = false, development = false } = {}): Promise<string> {
+export async function bundle(
+  entry: string,
+  { minify = false, development = false, testModulesRun = false } = {},
+): Promise<string> {
   const output = await build({
     configFile: false,
     logLevel: 'silent',
@@ -30,6 +35,7 @@ export async function bundle(entry: string, { minify = false, development = fals
       target: 'es2022',
       lib: { entry: fileURLToPath(new URL(entry, import.meta.url)), formats: ['es'], fileName: 'entry' },
     },
+    plugins: testModulesRun ? [testModulesHaveEffects] : [],
   });
   const results = Array.isArray(output) ? output : [output];
   for (const result of results) {
@@ -40,6 +46,16 @@ export async function bundle(entry: string, { minify = false, development = fals
   }
   throw new Error(`bundling ${entry} produced no entry chunk`);
 }
+
+/** The modules of this folder run when imported, whatever the package's `sideEffects` says. */
+const testModulesHaveEffects: Plugin = {
+  name: 'test-modules-have-effects',
+  transform(code, id) {
+    return id.startsWith(fileURLToPath(new URL('.', import.meta.url)))
+      ? { code, moduleSideEffects: true }
+      : null;
+  },
+};
 
 export interface PageServer {
   server: KnowledgeServer;
@@ -67,6 +83,13 @@ export interface PageOptions {
   entry?: string;
   /** Bundle it as a dev server would (see bundle). @default false */
   development?: boolean;
+  /**
+   * A Content-Security-Policy for the page. The head script is then served as a file (`/head.js`), since an
+   * inline one would need 'unsafe-inline'.
+   */
+  csp?: string;
+  /** More files to serve, by path (`/axe.js`), as JavaScript. */
+  scripts?: Record<string, string>;
 }
 
 const pageScripts = new Map<string, Promise<string>>();
@@ -79,15 +102,20 @@ const pageScripts = new Map<string, Promise<string>>();
  */
 export async function startPageServer(
   headScript = '',
-  { isolated = true, entry = './pageEntry.ts', development = false }: PageOptions = {},
+  { isolated = true, entry = './pageEntry.ts', development = false, csp, scripts = {} }: PageOptions = {},
 ): Promise<PageServer> {
   const key = `${entry}|${development}`;
-  if (!pageScripts.has(key)) pageScripts.set(key, bundle(entry, { development }));
+  // A page other than the test page is made of modules imported for their effects (./devtoolsEntry).
+  const testModulesRun = entry !== './pageEntry.ts';
+  if (!pageScripts.has(key)) pageScripts.set(key, bundle(entry, { development, testModulesRun }));
   const script = await (pageScripts.get(key) as Promise<string>);
   const server = createKnowledgeServer();
+  const files: Record<string, string> = { ...scripts, '/entry.js': script };
+  if (csp && headScript) files['/head.js'] = headScript;
+  const head = csp ? '<script src="/head.js"></script>' : `<script>${headScript}</script>`;
   const page =
     '<!doctype html><meta charset="utf-8"><title>gkc-session test page</title>' +
-    (headScript && `<script>${headScript}</script>`) +
+    (headScript && head) +
     '<script type="module" src="/entry.js"></script>';
   const handle = (req: IncomingMessage, res: ServerResponse) => {
     const path = new URL(req.url ?? '/', 'http://x').pathname;
@@ -95,12 +123,14 @@ export async function startPageServer(
       res.setHeader('cross-origin-opener-policy', 'same-origin');
       res.setHeader('cross-origin-embedder-policy', 'require-corp');
     }
-    if (path === '/entry.js') {
+    const file = files[path];
+    if (file !== undefined) {
       res.setHeader('content-type', 'text/javascript');
-      return void res.end(script);
+      return void res.end(file);
     }
     if (path === '/' || path === '/index.html') {
       res.setHeader('content-type', 'text/html');
+      if (csp) res.setHeader('content-security-policy', csp);
       return void res.end(page);
     }
     server.handle(req, res);
@@ -137,7 +167,7 @@ export async function startPageServer(
  */
 export async function startHarness(
   name: EngineName,
-  page: Pick<PageOptions, 'entry' | 'development'> = {},
+  page: Omit<PageOptions, 'isolated'> = {},
 ): Promise<Harness> {
   const engine = await launchEngine(name);
   try {

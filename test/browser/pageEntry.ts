@@ -10,6 +10,8 @@ declare global {
     started?: Promise<{ sessionId?: string; error?: string; ms: number; startedAt: number; readyAt: number }>;
     firstFetch?: Promise<number | string>;
     start(options?: object): void;
+    /** What `start` makes its manager with: set by a page that wraps it (./devtoolsEntry). */
+    createManager?: typeof gkc.createSessionManager;
     rawCold?: Promise<number>;
   }
 }
@@ -30,7 +32,8 @@ window.start = (options = {}) => {
   // Wall-clock times, comparable across tabs: when this tab began, when it had its answer.
   const at = () => performance.timeOrigin + performance.now();
   const startedAt = at();
-  const manager = gkc.createSessionManager({ baseUrl: '/gks-server/v1', ...options });
+  const create = window.createManager ?? gkc.createSessionManager;
+  const manager = create({ baseUrl: '/gks-server/v1', ...options });
   window.manager = manager;
   window.started = manager.ready().then(
     (session) => ({ sessionId: session.sessionId, ms: performance.now() - began, startedAt, readyAt: at() }),

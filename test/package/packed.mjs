@@ -119,6 +119,14 @@ expectEqual(
   JSON.parse(run(process.execPath, ['react.mjs'], app)),
   '<span>idle</span>',
 );
+// The devtools entry resolves by name too, and mounts nothing where there is no page (server-side rendering).
+writeFileSync(
+  join(app, 'devtools.mjs'),
+  "import { mountDevtools, withDevtools } from 'gkc-session/devtools';\n" +
+    'console.log(JSON.stringify({ wrap: typeof withDevtools, unmount: typeof mountDevtools() }));',
+);
+const devtoolsInNode = JSON.parse(run(process.execPath, ['devtools.mjs'], app));
+expectEqual('gkc-session/devtools in Node', devtoolsInNode, { wrap: 'function', unmount: 'function' });
 
 // ---- 4. Import it by name in Chromium, bundled by Vite as an application's bundler would -------------------
 writeFileSync(join(app, 'browser.js'), `${importByName}window.result = (async () => {${probe}})();`);
