@@ -33,6 +33,7 @@ export class SessionActivity {
   #recording = false;
   #renewal: Promise<SessionInfo> | null = null;
   #unwatch: (() => void) | null = null;
+  #stopped = false;
 
   constructor(host: ActivityHost) {
     this.#host = host;
@@ -63,6 +64,8 @@ export class SessionActivity {
 
   /** A use (`ready()`, `manager.fetch`, `update`, `identify`): recorded when the recorded one is a grain old. */
   used(): void {
+    // A destroyed manager's `ready()` still calls: it must neither listen nor write again.
+    if (this.#stopped) return;
     // A page back in the foreground after the limit renews its session then, not at its next request.
     this.#unwatch ??= focusManager.subscribe((focused) => {
       if (focused && this.expired()) this.renewed().catch(() => {}); // the snapshot shows the failure
@@ -93,6 +96,7 @@ export class SessionActivity {
   }
 
   stop(): void {
+    this.#stopped = true;
     this.#unwatch?.();
   }
 }
