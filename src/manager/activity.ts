@@ -66,14 +66,17 @@ export class SessionActivity {
   used(): void {
     // A destroyed manager's `ready()` still calls: it must neither listen nor write again.
     if (this.#stopped) return;
+    const context = this.#host.context();
+    const { session } = context.state;
+    // Nothing to check or record before there is a session: a warm start's first ready() goes on to its read
+    // at once, and the start calls again once it has the session.
+    if (!session) return;
     // A page back in the foreground after the limit renews its session then, not at its next request.
     this.#unwatch ??= focusManager.subscribe((focused) => {
       if (focused && this.expired()) this.renewed().catch(() => {}); // the snapshot shows the failure
     });
-    const context = this.#host.context();
-    const { session } = context.state;
     const at = wallNow();
-    if (this.#recording || !session || !activityDue(context.state, at)) return;
+    if (this.#recording || !activityDue(context.state, at)) return;
     this.#recording = true;
     const { hub, state } = context;
     // The use alone, not this manager's changes: their writes keep their own order (driver.ts `#persist`).

@@ -261,6 +261,7 @@ export class SessionDriver implements HubMember {
       }
       this.#attach(hub);
       await this.#locked({ type: 'establish' });
+      this.#activity?.used(); // the start's ready(), now that there is a session
       if (this.#hasOwnWork()) this.#queue.flush();
     };
     // The failure moves the phase on before the waiters hear of it: a ready() from their handlers starts afresh.
